@@ -1,0 +1,3 @@
+"""KOMPAS: a contact-center CRM server."""
+
+__version__ = "0.1.0"

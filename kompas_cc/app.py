@@ -1,0 +1,101 @@
+"""Composition root: builds the aiohttp application and wires domains together.
+
+Every long-lived resource is one cleanup_ctx generator here, started in order and
+stopped in reverse.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from kompas_cc.clients import api as clients_api
+from kompas_cc.clients import handlers as clients_handlers
+from kompas_cc.clients import service as clients_service
+from kompas_cc.clients.timeline import TimelineRegistry
+from kompas_cc.core.actor import Actor
+from kompas_cc.core.bus import Bus
+from kompas_cc.core.clock import Clock, SystemClock
+from kompas_cc.db.engine import create_engine, create_session_factory
+from kompas_cc.db.uow import make_uow_factory
+from kompas_cc.settings import Settings
+from kompas_cc.staff import handlers as staff_handlers
+from kompas_cc.staff import service as staff_service
+from kompas_cc.webapp import keys, shell
+from kompas_cc.webapp.middlewares import MIDDLEWARES
+from kompas_cc.webapp.templates import STATIC_DIR, setup_templates
+
+logger = logging.getLogger(__name__)
+
+SECRET_FILE_NAME = "secret_key"
+
+
+def load_secret(settings: Settings) -> bytes:
+    """The configured secret, or one generated once and kept under var/ (demo, first start)."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = Path(settings.var_dir) / SECRET_FILE_NAME
+    if path.is_file():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48).encode()
+    path.write_bytes(secret)
+    path.chmod(0o600)
+    return secret
+
+
+def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
+    app = web.Application(
+        middlewares=MIDDLEWARES,
+        client_max_size=settings.upload_max_bytes + 1024 * 1024,
+    )
+    bus = Bus()
+    app[keys.SETTINGS] = settings
+    app[keys.BUS] = bus
+    app[keys.CLOCK] = clock or SystemClock()
+    app[keys.SECRET] = load_secret(settings)
+    app[clients_handlers.POLICY] = clients_policy(settings)
+    app[clients_handlers.TIMELINE] = timeline = TimelineRegistry()
+    timeline.register({"note", "file", "change"}, clients_service.timeline_source)
+    setup_templates(app)
+
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        app[keys.UOW] = make_uow_factory(create_session_factory(engine), bus)
+        app[keys.ACTORS] = _actor_resolver(app)
+        yield
+        await bus.drain()
+        await engine.dispose()
+
+    app.cleanup_ctx.append(database)
+    for table in (shell.routes, staff_handlers.routes, clients_handlers.routes, clients_api.routes):
+        app.add_routes(table.table)
+    app.router.add_static("/static/", STATIC_DIR, name="static", append_version=True)
+    return app
+
+
+def clients_policy(settings: Settings) -> clients_service.ClientsPolicy:
+    return clients_service.ClientsPolicy(
+        visibility=settings.client_visibility,
+        region=settings.default_region,
+        uploads_dir=settings.uploads_dir,
+        upload_max_bytes=settings.upload_max_bytes,
+        upload_allowed_types=settings.upload_allowed_types,
+        page_size=settings.page_size,
+    )
+
+
+def _actor_resolver(app: web.Application) -> keys.ActorResolver:
+    async def by_session(user_id: int, version: int) -> Actor | None:
+        async with app[keys.UOW]() as uow:
+            return await staff_service.actor_for_session(uow, user_id, version)
+
+    async def by_token(token: str) -> Actor | None:
+        async with app[keys.UOW]() as uow:
+            return await staff_service.actor_for_token(uow, token, app[keys.CLOCK].now())
+
+    return keys.ActorResolver(by_session=by_session, by_token=by_token)

@@ -1,0 +1,1 @@
+"""Clients: the dossier of legal entities and individuals, the classifier, the timeline."""

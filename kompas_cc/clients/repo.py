@@ -1,0 +1,327 @@
+"""Queries over clients and the classifier. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    column,
+    delete,
+    exists,
+    false,
+    func,
+    select,
+    table,
+    true,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kompas_cc.clients.models import (
+    ClassifierEdge,
+    ClassifierNode,
+    Client,
+    ClientAudit,
+    ClientCategory,
+    ClientEmail,
+    ClientFile,
+    ClientNote,
+    ClientPhone,
+    ClientStatus,
+    ContactPerson,
+)
+
+#: The users table seen only through the columns the dossier shows (no import of staff models).
+users = table("users", column("id"), column("name"), column("role"), column("is_active"))
+
+
+async def get_client(session: AsyncSession, client_id: int) -> Client | None:
+    return await session.get(Client, client_id)
+
+
+async def list_phones(session: AsyncSession, client_ids: Sequence[int]) -> list[ClientPhone]:
+    if not client_ids:
+        return []
+    result = await session.execute(
+        select(ClientPhone)
+        .where(ClientPhone.client_id.in_(client_ids))
+        .order_by(ClientPhone.client_id, ClientPhone.id)
+    )
+    return list(result.scalars())
+
+
+async def list_emails(session: AsyncSession, client_ids: Sequence[int]) -> list[ClientEmail]:
+    if not client_ids:
+        return []
+    result = await session.execute(
+        select(ClientEmail)
+        .where(ClientEmail.client_id.in_(client_ids))
+        .order_by(ClientEmail.client_id, ClientEmail.id)
+    )
+    return list(result.scalars())
+
+
+async def list_contact_persons(session: AsyncSession, client_id: int) -> list[ContactPerson]:
+    result = await session.execute(
+        select(ContactPerson)
+        .where(ContactPerson.client_id == client_id, ContactPerson.archived_at.is_(None))
+        .order_by(ContactPerson.name)
+    )
+    return list(result.scalars())
+
+
+async def list_category_ids(session: AsyncSession, client_id: int) -> list[int]:
+    result = await session.execute(
+        select(ClientCategory.node_id).where(ClientCategory.client_id == client_id)
+    )
+    return sorted(result.scalars())
+
+
+async def find_phone_matches(
+    session: AsyncSession, number: str, visible: ColumnElement[bool]
+) -> list[tuple[int, str, str, int | None, str | None]]:
+    """(client id, client name, kind, contact person id, contact person name) for a number."""
+    stmt = (
+        select(
+            Client.id,
+            Client.name,
+            Client.kind,
+            ClientPhone.contact_person_id,
+            ContactPerson.name,
+        )
+        .join(Client, Client.id == ClientPhone.client_id)
+        .outerjoin(ContactPerson, ContactPerson.id == ClientPhone.contact_person_id)
+        .where(ClientPhone.number == number, Client.archived_at.is_(None), visible)
+        .order_by(Client.id)
+    )
+    result = await session.execute(stmt)
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in result.all()]
+
+
+async def find_duplicates(
+    session: AsyncSession, inn: str | None, numbers: Iterable[str], exclude_id: int | None
+) -> list[tuple[int, str, str]]:
+    """Clients already holding this INN or one of these numbers: (id, name, reason)."""
+    found: dict[int, tuple[int, str, str]] = {}
+    base: ColumnElement[bool] = Client.archived_at.is_(None)
+    if exclude_id is not None:
+        base = and_(base, Client.id != exclude_id)
+    if inn:
+        rows = await session.execute(select(Client.id, Client.name).where(base, Client.inn == inn))
+        for cid, name in rows.all():
+            found[cid] = (cid, name, "inn")
+    numbers = list(numbers)
+    if numbers:
+        phone_rows = await session.execute(
+            select(Client.id, Client.name, ClientPhone.number)
+            .join(ClientPhone, ClientPhone.client_id == Client.id)
+            .where(base, ClientPhone.number.in_(numbers))
+        )
+        for cid, name, number in phone_rows.all():
+            found.setdefault(cid, (cid, name, f"phone:{number}"))
+    return list(found.values())
+
+
+def client_list_stmt(
+    filters: Sequence[ColumnElement[bool]],
+    sort: Sequence[tuple[str, bool]],
+) -> Select[Client, str | None, str | None]:
+    status_name = ClientStatus.name.label("status_name")
+    manager_name = users.c.name.label("manager_name")
+    stmt = (
+        select(Client, status_name, manager_name)
+        .outerjoin(ClientStatus, ClientStatus.id == Client.status_id)
+        .outerjoin(users, users.c.id == Client.manager_id)
+        .where(*filters)
+    )
+    columns: dict[str, Any] = {
+        "name": Client.name,
+        "created_at": Client.created_at,
+        "updated_at": Client.updated_at,
+        "inn": Client.inn,
+        "kind": Client.kind,
+        "status": ClientStatus.name,
+        "manager": users.c.name,
+    }
+    order = [columns[key].desc() if desc else columns[key].asc() for key, desc in sort]
+    return stmt.order_by(*order, Client.id)
+
+
+async def count_clients(session: AsyncSession, filters: Sequence[ColumnElement[bool]]) -> int:
+    return int(await session.scalar(select(func.count(Client.id)).where(*filters)) or 0)
+
+
+def in_any_node(node_ids: Iterable[int]) -> ColumnElement[bool]:
+    return exists().where(
+        ClientCategory.client_id == Client.id, ClientCategory.node_id.in_(list(node_ids))
+    )
+
+
+def has_phone_like(digits: str) -> ColumnElement[bool]:
+    return exists().where(
+        ClientPhone.client_id == Client.id, ClientPhone.number.contains(digits, autoescape=True)
+    )
+
+
+def has_phone(number: str) -> ColumnElement[bool]:
+    return exists().where(ClientPhone.client_id == Client.id, ClientPhone.number == number)
+
+
+def text_matches(text: str) -> ColumnElement[bool]:
+    return Client.search_text.contains(text.casefold(), autoescape=True)
+
+
+def visible_to_manager(user_id: int) -> ColumnElement[bool]:
+    return Client.manager_id == user_id
+
+
+def nobody() -> ColumnElement[bool]:
+    return false()
+
+
+def everybody() -> ColumnElement[bool]:
+    return true()
+
+
+async def search_parts(session: AsyncSession, client_id: int) -> list[str]:
+    """Texts that make up the search key: e-mails and contact persons' names."""
+    emails = await session.execute(
+        select(ClientEmail.address).where(ClientEmail.client_id == client_id)
+    )
+    people = await session.execute(
+        select(ContactPerson.name).where(
+            ContactPerson.client_id == client_id, ContactPerson.archived_at.is_(None)
+        )
+    )
+    return [*emails.scalars(), *people.scalars()]
+
+
+async def list_statuses(session: AsyncSession) -> list[ClientStatus]:
+    result = await session.execute(
+        select(ClientStatus).order_by(ClientStatus.position, ClientStatus.name)
+    )
+    return list(result.scalars())
+
+
+async def user_names(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    result = await session.execute(select(users.c.id, users.c.name).where(users.c.id.in_(ids)))
+    return {row[0]: row[1] for row in result.all()}
+
+
+async def list_notes(
+    session: AsyncSession,
+    client_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> list[ClientNote]:
+    stmt = select(ClientNote).where(ClientNote.client_id == client_id)
+    if since:
+        stmt = stmt.where(ClientNote.created_at >= since)
+    if until:
+        stmt = stmt.where(ClientNote.created_at < until)
+    result = await session.execute(stmt.order_by(ClientNote.created_at.desc()).limit(limit))
+    return list(result.scalars())
+
+
+async def list_files(
+    session: AsyncSession,
+    client_id: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 1000,
+) -> list[ClientFile]:
+    stmt = select(ClientFile).where(ClientFile.client_id == client_id)
+    if since:
+        stmt = stmt.where(ClientFile.created_at >= since)
+    if until:
+        stmt = stmt.where(ClientFile.created_at < until)
+    result = await session.execute(stmt.order_by(ClientFile.created_at.desc()).limit(limit))
+    return list(result.scalars())
+
+
+async def list_audit(
+    session: AsyncSession,
+    client_id: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 1000,
+) -> list[ClientAudit]:
+    stmt = select(ClientAudit).where(ClientAudit.client_id == client_id)
+    if since:
+        stmt = stmt.where(ClientAudit.at >= since)
+    if until:
+        stmt = stmt.where(ClientAudit.at < until)
+    result = await session.execute(
+        stmt.order_by(ClientAudit.at.desc(), ClientAudit.id.desc()).limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def list_nodes(session: AsyncSession) -> list[ClassifierNode]:
+    result = await session.execute(
+        select(ClassifierNode).order_by(ClassifierNode.position, ClassifierNode.name)
+    )
+    return list(result.scalars())
+
+
+async def list_edges(session: AsyncSession) -> list[tuple[int, int]]:
+    result = await session.execute(select(ClassifierEdge.parent_id, ClassifierEdge.child_id))
+    return [(p, c) for p, c in result.all()]
+
+
+async def node_client_counts(
+    session: AsyncSession, visible: ColumnElement[bool]
+) -> dict[int, list[int]]:
+    """Client ids per node (direct placements), for counting with descendants."""
+    result = await session.execute(
+        select(ClientCategory.node_id, ClientCategory.client_id)
+        .join(Client, Client.id == ClientCategory.client_id)
+        .where(Client.archived_at.is_(None), visible)
+    )
+    per_node: dict[int, list[int]] = {}
+    for node_id, client_id in result.all():
+        per_node.setdefault(node_id, []).append(client_id)
+    return per_node
+
+
+async def set_edges(session: AsyncSession, child_id: int, parent_ids: Iterable[int]) -> None:
+    await session.execute(delete(ClassifierEdge).where(ClassifierEdge.child_id == child_id))
+    for parent_id in parent_ids:
+        session.add(ClassifierEdge(parent_id=parent_id, child_id=child_id))
+
+
+async def set_placements(session: AsyncSession, client_id: int, node_ids: Iterable[int]) -> None:
+    await session.execute(delete(ClientCategory).where(ClientCategory.client_id == client_id))
+    for node_id in sorted(set(node_ids)):
+        session.add(ClientCategory(client_id=client_id, node_id=node_id))
+
+
+async def reassign_client_rows(session: AsyncSession, source_id: int, target_id: int) -> None:
+    """Repoint a merged client's contact persons, notes, files and audit at the kept one."""
+    moved = {"client_id": target_id}
+    for stmt in (
+        update(ContactPerson).where(ContactPerson.client_id == source_id),
+        update(ClientNote).where(ClientNote.client_id == source_id),
+        update(ClientFile).where(ClientFile.client_id == source_id),
+        update(ClientAudit).where(ClientAudit.client_id == source_id),
+    ):
+        await session.execute(stmt.values(moved))
+
+
+async def list_user_choices(session: AsyncSession) -> list[tuple[int, str]]:
+    """Active staff who may be responsible for a client."""
+    result = await session.execute(
+        select(users.c.id, users.c.name)
+        .where(users.c.is_active.is_(True), users.c.role.in_(("admin", "manager", "operator")))
+        .order_by(users.c.name)
+    )
+    return [(row[0], row[1]) for row in result.all()]

@@ -1,0 +1,1 @@
+"""Pure domain helpers: no I/O, no web framework, no ORM."""

@@ -1,0 +1,1 @@
+"""Cross-cutting HTTP: sessions, auth, CSRF, errors, templates, OpenAPI. Knows no domain."""

@@ -1,0 +1,93 @@
+"""Per-request helpers for handlers: who is asking, the unit of work, parsing, JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from kompas_cc.core.actor import Actor
+from kompas_cc.core.errors import NotAuthenticated, ValidationFailed
+from kompas_cc.core.validation import validate_model
+from kompas_cc.db.uow import UnitOfWork
+from kompas_cc.webapp import keys
+from kompas_cc.webapp.sessions import Session
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def current_actor(request: web.Request) -> Actor | None:
+    return request.get(keys.ACTOR)
+
+
+def actor(request: web.Request) -> Actor:
+    who = current_actor(request)
+    if who is None:
+        raise NotAuthenticated("Log in first")
+    return who
+
+
+def session(request: web.Request) -> Session:
+    return request[keys.SESSION]
+
+
+def uow(request: web.Request) -> UnitOfWork:
+    return request.app[keys.UOW]()
+
+
+def now(request: web.Request) -> datetime:
+    return request.app[keys.CLOCK].now()
+
+
+def flash(request: web.Request, message: str, category: str = "info") -> None:
+    session(request).flash(message, category)
+
+
+async def parse_json(
+    request: web.Request, model: type[M], context: dict[str, Any] | None = None
+) -> M:
+    try:
+        data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ValidationFailed("The request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ValidationFailed("The request body must be a JSON object")
+    return validate_model(model, data, "The request body", context)
+
+
+def parse_query(request: web.Request, model: type[M]) -> M:
+    data: dict[str, Any] = {}
+    for key in request.query:
+        values = request.query.getall(key)
+        field = model.model_fields.get(key)
+        is_list = field is not None and "list" in str(field.annotation)
+        data[key] = values if is_list else values[-1]
+    return validate_model(model, data, "The query")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=_default, ensure_ascii=False)
+
+
+def json_response(value: Any, status: int = 200) -> web.Response:
+    if isinstance(value, BaseModel):
+        text = value.model_dump_json()
+    elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+        text = "[" + ",".join(item.model_dump_json() for item in value) + "]"
+    else:
+        text = dumps(value)
+    return web.Response(text=text, status=status, content_type="application/json")

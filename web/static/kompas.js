@@ -1,0 +1,218 @@
+/* KOMPAS: small progressive enhancements. Every page works without this file.
+ *
+ *  data-confirm="Question?"   on a <form>, <button>, <a> or submit <input>: asks before going on.
+ *  .flash-success             hidden after 5 seconds; every flash gets a close button.
+ *  data-add-row="tpl-id"      on a button: clones <template id="tpl-id"> into the container
+ *  data-target="#rows"          named by data-target (a CSS selector or an id; default: the
+ *                               template's parent). "__index__" in the template becomes a
+ *                               running number, so names and ids stay unique.
+ *  .remove-row                on a button: removes its closest .row-item.
+ *  data-copy="#selector"      on a button: copies that input's value (or element's text).
+ *  data-autosubmit            on a select/input: submits its form when changed.
+ */
+(function () {
+  "use strict";
+
+  var root = document.documentElement;
+  root.classList.remove("no-js");
+  root.classList.add("js");
+
+  /* ---- confirmations ---- */
+  function confirmed(el) {
+    var question = el.getAttribute("data-confirm");
+    return !question || window.confirm(question);
+  }
+
+  document.addEventListener(
+    "click",
+    function (event) {
+      var el = event.target.closest("a[data-confirm], button[data-confirm], input[data-confirm]");
+      if (el && !confirmed(el)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    },
+    true
+  );
+
+  document.addEventListener(
+    "submit",
+    function (event) {
+      var form = event.target;
+      if (form instanceof HTMLFormElement && form.hasAttribute("data-confirm") && !confirmed(form)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    },
+    true
+  );
+
+  /* ---- flash messages ---- */
+  function hideFlash(flash) {
+    flash.classList.add("is-hiding");
+    window.setTimeout(function () {
+      var box = flash.parentElement;
+      flash.remove();
+      if (box && box.classList.contains("flashes") && !box.querySelector(".flash")) {
+        box.remove();
+      }
+    }, 400);
+  }
+
+  function setUpFlashes() {
+    document.querySelectorAll(".flashes").forEach(function (box) {
+      var label = box.getAttribute("data-close-label") || "Close";
+      box.querySelectorAll(".flash").forEach(function (flash) {
+        var close = document.createElement("button");
+        close.type = "button";
+        close.className = "flash-close";
+        close.setAttribute("aria-label", label);
+        close.textContent = "\u00d7";
+        close.addEventListener("click", function () {
+          hideFlash(flash);
+        });
+        flash.appendChild(close);
+        if (flash.classList.contains("flash-success")) {
+          window.setTimeout(function () {
+            if (!flash.matches(":hover") && !flash.contains(document.activeElement)) {
+              hideFlash(flash);
+            }
+          }, 5000);
+        }
+      });
+    });
+  }
+
+  /* ---- repeating rows ---- */
+  function findTarget(button, template) {
+    var sel = button.getAttribute("data-target");
+    if (sel) {
+      var found = null;
+      try {
+        found = document.querySelector(sel);
+      } catch (e) {
+        found = null;
+      }
+      return found || document.getElementById(sel.replace(/^#/, ""));
+    }
+    return template.parentElement;
+  }
+
+  function addRow(button) {
+    var id = button.getAttribute("data-add-row");
+    var template = document.getElementById(id);
+    if (!template || !("content" in template)) {
+      return;
+    }
+    var target = findTarget(button, template);
+    if (!target) {
+      return;
+    }
+    var next = parseInt(target.getAttribute("data-next-index") || "", 10);
+    if (isNaN(next)) {
+      next = target.querySelectorAll(".row-item").length;
+    }
+    target.setAttribute("data-next-index", String(next + 1));
+    var holder = document.createElement("template");
+    holder.innerHTML = template.innerHTML.replace(/__index__/g, String(next));
+    var fragment = holder.content;
+    var first = fragment.querySelector("input:not([type=hidden]), select, textarea");
+    target.appendChild(fragment);
+    if (first) {
+      first.focus();
+    }
+  }
+
+  function removeRow(button) {
+    var row = button.closest(".row-item");
+    if (!row) {
+      return;
+    }
+    var container = row.parentElement;
+    row.remove();
+    if (container) {
+      var focusable = container.querySelector("input:not([type=hidden]), select, textarea");
+      if (focusable) {
+        focusable.focus();
+      }
+    }
+  }
+
+  /* ---- copy to clipboard ---- */
+  function copyValue(button) {
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) {
+      return;
+    }
+    var text = "value" in source ? source.value : source.textContent;
+    var done = function () {
+      var label = button.getAttribute("data-copied-label");
+      if (label) {
+        var old = button.textContent;
+        button.textContent = label;
+        window.setTimeout(function () {
+          button.textContent = old;
+        }, 2000);
+      }
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () {
+        selectSource(source);
+      });
+    } else {
+      selectSource(source);
+      try {
+        if (document.execCommand("copy")) {
+          done();
+        }
+      } catch (e) {
+        /* the text stays selected for Ctrl+C */
+      }
+    }
+  }
+
+  function selectSource(source) {
+    if (typeof source.select === "function") {
+      source.focus();
+      source.select();
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var adder = event.target.closest("[data-add-row]");
+    if (adder) {
+      event.preventDefault();
+      addRow(adder);
+      return;
+    }
+    var remover = event.target.closest(".remove-row");
+    if (remover) {
+      event.preventDefault();
+      removeRow(remover);
+      return;
+    }
+    var copier = event.target.closest("[data-copy]");
+    if (copier) {
+      event.preventDefault();
+      copyValue(copier);
+    }
+  });
+
+  /* ---- submit on change ---- */
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el && el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) {
+      if (typeof el.form.requestSubmit === "function") {
+        el.form.requestSubmit();
+      } else {
+        el.form.submit();
+      }
+    }
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUpFlashes);
+  } else {
+    setUpFlashes();
+  }
+})();
