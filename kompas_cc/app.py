@@ -75,6 +75,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
     for table in (shell.routes, staff_handlers.routes, clients_handlers.routes, clients_api.routes):
         app.add_routes(table.table)
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=True)
+    shell.add_openapi(app)
     return app
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, create_model
 
 from kompas_cc.clients import service
 from kompas_cc.clients.handlers import POLICY, READERS, TIMELINE
@@ -30,15 +30,15 @@ from kompas_cc.clients.schemas import (
 )
 from kompas_cc.clients.timeline import TimelineWindow
 from kompas_cc.core.actor import STAFF_ROLES, Role
-from kompas_cc.core.validation import validate_model
+from kompas_cc.core.validation import DbId, validate_model
 from kompas_cc.webapp import context as ctx
 from kompas_cc.webapp import keys
-from kompas_cc.webapp.routing import Routes
+from kompas_cc.webapp.routing import Routes, id_param
 
 routes = Routes(tag="clients")
 EDITORS = {Role.ADMIN, Role.MANAGER}
 BASE = "/api/v1/clients"
-CID = r"{client_id:\d+}"
+CID = id_param("client_id")
 
 
 def _patch_model() -> type[BaseModel]:
@@ -66,7 +66,7 @@ class Ok(BaseModel):
 
 
 class PhoneAdd(PhoneIn):
-    contact_person_id: int | None = Field(default=None, ge=1)
+    contact_person_id: DbId | None = None
 
 
 def _policy(request: web.Request) -> service.ClientsPolicy:
@@ -193,7 +193,7 @@ async def add_phone(request: web.Request) -> web.Response:
 
 
 @routes.delete(
-    rf"{BASE}/{CID}/phones/{{phone_id:\d+}}",
+    f"{BASE}/{CID}/phones/{id_param('phone_id')}",
     roles=STAFF_ROLES,
     response=Ok,
     summary="Remove a phone",
@@ -244,7 +244,7 @@ async def create_contact(request: web.Request) -> web.Response:
 
 
 @routes.patch(
-    rf"{BASE}/{CID}/contacts/{{person_id:\d+}}",
+    f"{BASE}/{CID}/contacts/{id_param('person_id')}",
     roles=STAFF_ROLES,
     body=ContactPersonIn,
     response=IdOut,
@@ -266,7 +266,7 @@ async def update_contact(request: web.Request) -> web.Response:
 
 
 @routes.delete(
-    rf"{BASE}/{CID}/contacts/{{person_id:\d+}}",
+    f"{BASE}/{CID}/contacts/{id_param('person_id')}",
     roles=STAFF_ROLES,
     response=Ok,
     summary="Remove a contact person",
@@ -399,7 +399,7 @@ async def create_node(request: web.Request) -> web.Response:
 
 
 @routes.patch(
-    rf"{NODES}/{{node_id:\d+}}",
+    f"{NODES}/{id_param('node_id')}",
     roles=EDITORS,
     body=NodeIn,
     response=Ok,
@@ -413,7 +413,7 @@ async def update_node(request: web.Request) -> web.Response:
 
 
 @routes.delete(
-    rf"{NODES}/{{node_id:\d+}}",
+    f"{NODES}/{id_param('node_id')}",
     roles=EDITORS,
     response=Ok,
     summary="Delete a node and the nodes that hang only from it",

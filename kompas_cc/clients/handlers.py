@@ -24,7 +24,7 @@ from kompas_cc.core.errors import ValidationFailed
 from kompas_cc.core.validation import validate_model
 from kompas_cc.webapp import context as ctx
 from kompas_cc.webapp import keys
-from kompas_cc.webapp.routing import Routes
+from kompas_cc.webapp.routing import Routes, id_param
 from kompas_cc.webapp.tables import table_response
 from kompas_cc.webapp.templates import formatter, gettext, render
 
@@ -36,7 +36,7 @@ TIMELINE_COLUMNS = ("When", "Kind", "What", "Details", "Who")
 READERS = STAFF_ROLES | {Role.DEALER}
 EDITORS = {Role.ADMIN, Role.MANAGER}
 ADMIN = {Role.ADMIN}
-CLIENT_ID = r"{client_id:\d+}"
+CLIENT_ID = id_param("client_id")
 
 
 def policy(request: web.Request) -> service.ClientsPolicy:
@@ -283,7 +283,9 @@ async def client_file_upload(request: web.Request) -> web.Response:
     raise web.HTTPFound(f"/clients/{cid}#files")
 
 
-@routes.get(f"/clients/{CLIENT_ID}/files/{{file_id:\\d+}}", roles=READERS, name="client_file_get")
+@routes.get(
+    f"/clients/{CLIENT_ID}/files/{id_param('file_id')}", roles=READERS, name="client_file_get"
+)
 async def client_file_download(request: web.Request) -> web.StreamResponse:
     async with ctx.uow(request) as uow:
         meta, path = await service.open_file(
@@ -363,7 +365,9 @@ async def contact_create(request: web.Request) -> web.Response:
 
 
 @routes.post(
-    f"/clients/{CLIENT_ID}/contacts/{{person_id:\\d+}}", roles=STAFF_ROLES, name="client_contact"
+    f"/clients/{CLIENT_ID}/contacts/{id_param('person_id')}",
+    roles=STAFF_ROLES,
+    name="client_contact",
 )
 async def contact_update(request: web.Request) -> web.Response:
     return await _save_contact(request, int(request.match_info["person_id"]))
@@ -384,7 +388,7 @@ async def _save_contact(request: web.Request, person_id: int | None) -> web.Resp
 
 
 @routes.post(
-    f"/clients/{CLIENT_ID}/contacts/{{person_id:\\d+}}/delete",
+    f"/clients/{CLIENT_ID}/contacts/{id_param('person_id')}/delete",
     roles=STAFF_ROLES,
     name="client_contact_delete",
 )
@@ -443,7 +447,7 @@ async def node_create(request: web.Request) -> web.Response:
     raise web.HTTPFound("/classifier")
 
 
-@routes.post(r"/classifier/nodes/{node_id:\d+}", roles=EDITORS, name="classifier_node")
+@routes.post("/classifier/nodes/" + id_param("node_id"), roles=EDITORS, name="classifier_node")
 async def node_update(request: web.Request) -> web.Response:
     data = _node_data(await request.post())
     async with ctx.uow(request) as uow:
@@ -453,7 +457,9 @@ async def node_update(request: web.Request) -> web.Response:
 
 
 @routes.post(
-    r"/classifier/nodes/{node_id:\d+}/delete", roles=EDITORS, name="classifier_node_delete"
+    "/classifier/nodes/" + id_param("node_id") + "/delete",
+    roles=EDITORS,
+    name="classifier_node_delete",
 )
 async def node_delete(request: web.Request) -> web.Response:
     async with ctx.uow(request) as uow:
@@ -494,7 +500,7 @@ async def status_create(request: web.Request) -> web.Response:
     raise web.HTTPFound("/admin/statuses")
 
 
-@routes.post(r"/admin/statuses/{status_id:\d+}", roles=ADMIN, name="admin_status")
+@routes.post("/admin/statuses/" + id_param("status_id"), roles=ADMIN, name="admin_status")
 async def status_update(request: web.Request) -> web.Response:
     data = _status_data(await request.post())
     async with ctx.uow(request) as uow:

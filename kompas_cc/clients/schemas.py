@@ -29,6 +29,7 @@ from kompas_cc.core.requisites import (
     validate_kpp,
     validate_ogrn,
 )
+from kompas_cc.core.validation import DbId
 
 ClientKind = Literal["legal", "individual"]
 PhoneKind = Literal["work", "mobile", "home", "fax", "other"]
@@ -121,8 +122,8 @@ class ClientIn(_In):
     first_name: str | None = Field(default=None, max_length=100)
     middle_name: str | None = Field(default=None, max_length=100)
     birth_date: date | None = None
-    status_id: int | None = Field(default=None, ge=1)
-    manager_id: int | None = Field(default=None, ge=1)
+    status_id: DbId | None = None
+    manager_id: DbId | None = None
     source: str | None = Field(default=None, max_length=200)
     notes: str | None = Field(default=None, max_length=20_000)
     phones: list[PhoneIn] = Field(default_factory=list, max_length=50)
@@ -259,10 +260,10 @@ class ClientPage(BaseModel):
 class ClientListQuery(_In):
     q: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
-    node: list[int] = Field(default_factory=list, max_length=50)
+    node: list[DbId] = Field(default_factory=list, max_length=50)
     kind: ClientKind | None = None
-    status_id: int | None = Field(default=None, ge=1)
-    manager_id: int | None = Field(default=None, ge=1)
+    status_id: DbId | None = None
+    manager_id: DbId | None = None
     archived: bool = False
     sort: str = Field(default="name", max_length=200)
     page: int = Field(default=1, ge=1, le=100_000)
@@ -344,7 +345,7 @@ class AuditOut(BaseModel):
 
 class NodeIn(_In):
     name: str = Field(min_length=1, max_length=200)
-    parent_ids: list[int] = Field(default_factory=list, max_length=20)
+    parent_ids: list[DbId] = Field(default_factory=list, max_length=20)
     position: int = Field(default=0, ge=0, le=100_000)
 
 
@@ -357,7 +358,7 @@ class NodeOut(BaseModel):
 
 
 class PlacementIn(_In):
-    node_ids: list[int] = Field(max_length=200)
+    node_ids: list[DbId] = Field(max_length=200)
 
 
 class StatusIn(_In):
@@ -374,7 +375,7 @@ class StatusOut(BaseModel):
 
 
 class MergeIn(_In):
-    other_id: int = Field(ge=1)
+    other_id: DbId
 
 
 class TimelineQuery(_In):

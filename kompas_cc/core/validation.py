@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from kompas_cc.core.errors import ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
+
+#: A row id as clients may send it: positive and within a 32-bit INTEGER column.
+DbId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 def fields_from_pydantic(exc: ValidationError) -> dict[str, str]:

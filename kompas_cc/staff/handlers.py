@@ -14,7 +14,7 @@ from kompas_cc.staff import service
 from kompas_cc.staff.schemas import TokenIssued, TokenRequest, UserOut
 from kompas_cc.webapp import context as ctx
 from kompas_cc.webapp import keys
-from kompas_cc.webapp.routing import Routes
+from kompas_cc.webapp.routing import Routes, id_param
 from kompas_cc.webapp.templates import gettext, render
 
 routes = Routes(tag="staff")
@@ -177,7 +177,9 @@ async def token_create(request: web.Request) -> web.Response:
     return render(request, "staff/profile.html", context)
 
 
-@routes.post("/profile/tokens/{token_id:\\d+}/revoke", roles=ALL_ROLES, name="token_revoke")
+@routes.post(
+    "/profile/tokens/" + id_param("token_id") + "/revoke", roles=ALL_ROLES, name="token_revoke"
+)
 async def token_revoke(request: web.Request) -> web.Response:
     who = ctx.actor(request)
     async with ctx.uow(request) as uow:
@@ -250,7 +252,7 @@ async def user_create(request: web.Request) -> web.Response:
     raise web.HTTPFound("/admin/users")
 
 
-@routes.get("/admin/users/{user_id:\\d+}", roles=ADMIN, name="admin_user")
+@routes.get("/admin/users/" + id_param("user_id"), roles=ADMIN, name="admin_user")
 async def user_edit(request: web.Request) -> web.Response:
     user_id = int(request.match_info["user_id"])
     async with ctx.uow(request) as uow:
@@ -258,7 +260,7 @@ async def user_edit(request: web.Request) -> web.Response:
     return _user_form(request, user.model_dump(mode="json"), {}, user_id)
 
 
-@routes.post("/admin/users/{user_id:\\d+}", roles=ADMIN)
+@routes.post("/admin/users/" + id_param("user_id"), roles=ADMIN)
 async def user_update(request: web.Request) -> web.Response:
     user_id = int(request.match_info["user_id"])
     form = await request.post()

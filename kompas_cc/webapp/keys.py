@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
@@ -29,6 +30,7 @@ CLOCK = web.AppKey("clock", Clock)
 UOW: web.AppKey[UowFactory] = web.AppKey("uow")
 ACTORS = web.AppKey("actors", ActorResolver)
 SECRET = web.AppKey("secret", bytes)
+OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
 
 # Per-request storage, set by the middlewares.
 REQUEST_ID = web.RequestKey("request_id", str)

@@ -56,7 +56,12 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
 def _operation(spec: RouteSpec, path_params: list[str], components: dict[str, Any]) -> Any:
     operation: dict[str, Any] = {"summary": spec.summary, "tags": [spec.tag] if spec.tag else []}
     params: list[dict[str, Any]] = [
-        {"name": p, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+        {
+            "name": p,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+        }
         if p.endswith("id")
         else {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
         for p in path_params

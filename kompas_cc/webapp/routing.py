@@ -19,6 +19,13 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 H = TypeVar("H", bound=Handler)
 
 SPEC_ATTR = "__kompas_route__"
+#: Ids in paths have at most nine digits, so a huge number is a 404, never an overflow.
+ID_PATTERN = r"\d{1,9}"
+
+
+def id_param(name: str) -> str:
+    """A path placeholder for a numeric id: id_param("client_id") -> "{client_id:\\d{1,9}}"."""
+    return "{" + name + ":" + ID_PATTERN + "}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,12 +6,12 @@ from aiohttp import web
 
 from kompas_cc import __version__
 from kompas_cc.core.actor import ALL_ROLES
+from kompas_cc.webapp import keys
 from kompas_cc.webapp.context import actor, json_response
 from kompas_cc.webapp.openapi import build_openapi
 from kompas_cc.webapp.routing import Routes
 
 routes = Routes(tag="panel")
-OPENAPI_KEY = web.AppKey("openapi", dict)
 
 
 @routes.get("/", roles=ALL_ROLES, name="home")
@@ -27,8 +27,9 @@ async def health(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/openapi.json", roles=None, name="openapi")
 async def openapi(request: web.Request) -> web.Response:
-    doc = request.app.get(OPENAPI_KEY)
-    if doc is None:
-        doc = build_openapi(request.app, "KOMPAS API", __version__)
-        request.app[OPENAPI_KEY] = doc
-    return json_response(doc)
+    return json_response(request.app[keys.OPENAPI])
+
+
+def add_openapi(app: web.Application) -> None:
+    """Build the document once, after every route is registered."""
+    app[keys.OPENAPI] = build_openapi(app, "KOMPAS API", __version__)
