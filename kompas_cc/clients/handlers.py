@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Any
-from urllib.parse import quote
+from typing import Any, NoReturn
+from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -20,7 +20,7 @@ from kompas_cc.clients.schemas import (
 )
 from kompas_cc.clients.timeline import TimelineRegistry, TimelineWindow
 from kompas_cc.core.actor import STAFF_ROLES, Role
-from kompas_cc.core.errors import ValidationFailed
+from kompas_cc.core.errors import KompasError, ValidationFailed
 from kompas_cc.core.validation import validate_model
 from kompas_cc.webapp import context as ctx
 from kompas_cc.webapp import keys
@@ -175,14 +175,23 @@ async def client_update(request: web.Request) -> web.Response:
 # -- the card ----------------------------------------------------------------------------
 
 
+def _back_with_error(request: web.Request, exc: KompasError, location: str) -> NoReturn:
+    """A form on the card failed: back to the card with the reason shown at the top."""
+    details = "; ".join(gettext(request, m) for m in exc.fields.values())
+    message = gettext(request, exc.message) + (f": {details}" if details else "")
+    ctx.flash(request, message, "error")
+    raise web.HTTPFound(location)
+
+
 def _day_bound(value: str | None, zone: Any, end: bool) -> datetime | None:
     if not value:
         return None
     try:
         day = date.fromisoformat(value)
     except ValueError:
+        field = "until" if end else "since"
         raise ValidationFailed(
-            "Dates are YYYY-MM-DD", fields={"since" if not end else "until": value}
+            "A date is needed here", fields={field: "A date is needed here"}
         ) from None
     moment = datetime.combine(day, time.max if end else time.min, tzinfo=zone)
     return moment.astimezone(UTC)
@@ -229,6 +238,7 @@ async def client_card(request: web.Request) -> web.Response:
         "timeline_filters": timeline_filters,
         "may_edit": who.role is not Role.DEALER,
         "may_merge": who.role in EDITORS,
+        "upload_max_mb": policy(request).upload_max_bytes // (1024 * 1024),
         "errors": {},
     }
     return render(request, "clients/card.html", context)
@@ -246,11 +256,14 @@ async def client_timeline_export(request: web.Request) -> web.StreamResponse:
 async def client_note(request: web.Request) -> web.Response:
     form = await request.post()
     cid = client_id(request)
-    data = validate_model(NoteIn, {"text": str(form.get("text", ""))}, "The note")
-    async with ctx.uow(request) as uow:
-        await service.add_note(
-            uow, ctx.actor(request), policy(request), cid, data, ctx.now(request)
-        )
+    try:
+        data = validate_model(NoteIn, {"text": str(form.get("text", ""))}, "The note")
+        async with ctx.uow(request) as uow:
+            await service.add_note(
+                uow, ctx.actor(request), policy(request), cid, data, ctx.now(request)
+            )
+    except ValidationFailed as exc:
+        _back_with_error(request, exc, f"/clients/{cid}#notes")
     ctx.flash(request, gettext(request, "The note was added"), "success")
     raise web.HTTPFound(f"/clients/{cid}#notes")
 
@@ -272,7 +285,8 @@ async def client_file_upload(request: web.Request) -> web.Response:
                 ctx.actor(request),
                 policy(request),
                 cid,
-                upload.filename,
+                # Some clients (aiohttp among them) percent-encode non-ASCII file names.
+                unquote(upload.filename),
                 content,
                 ctx.now(request),
             )
@@ -346,15 +360,15 @@ async def client_merge(request: web.Request) -> web.Response:
     form = await request.post()
     cid = client_id(request)
     other = str(form.get("other_id", "")).lstrip("#").strip()
-    if not other.isdigit():
-        raise ValidationFailed(
-            gettext(request, "Give the number of the client to merge"),
-            fields={"other_id": "a client number"},
-        )
-    async with ctx.uow(request) as uow:
-        await service.merge_clients(
-            uow, ctx.actor(request), policy(request), cid, int(other), ctx.now(request)
-        )
+    try:
+        if not other.isdigit() or len(other) > 9:
+            raise ValidationFailed("Give the number of the client to merge")
+        async with ctx.uow(request) as uow:
+            await service.merge_clients(
+                uow, ctx.actor(request), policy(request), cid, int(other), ctx.now(request)
+            )
+    except KompasError as exc:
+        _back_with_error(request, exc, f"/clients/{cid}#merge")
     ctx.flash(request, gettext(request, "The clients were merged"), "success")
     raise web.HTTPFound(f"/clients/{cid}")
 
@@ -376,13 +390,16 @@ async def contact_update(request: web.Request) -> web.Response:
 async def _save_contact(request: web.Request, person_id: int | None) -> web.Response:
     form = await request.post()
     cid = client_id(request)
-    data = validate_model(
-        ContactPersonIn, forms.person_data(form), "The contact person", _region(request)
-    )
-    async with ctx.uow(request) as uow:
-        await service.save_contact_person(
-            uow, ctx.actor(request), policy(request), cid, data, ctx.now(request), person_id
+    try:
+        data = validate_model(
+            ContactPersonIn, forms.person_data(form), "The contact person", _region(request)
         )
+        async with ctx.uow(request) as uow:
+            await service.save_contact_person(
+                uow, ctx.actor(request), policy(request), cid, data, ctx.now(request), person_id
+            )
+    except ValidationFailed as exc:
+        _back_with_error(request, exc, f"/clients/{cid}#people")
     ctx.flash(request, gettext(request, "The contact person was saved"), "success")
     raise web.HTTPFound(f"/clients/{cid}#people")
 

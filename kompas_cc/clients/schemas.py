@@ -168,15 +168,20 @@ class ClientIn(_In):
         return data
 
 
+SOLE_TRADER_FORMS = frozenset({"ИП", "ип", "IP"})
+
+
 def _check_requisites(data: ClientIn, errors: dict[str, str]) -> None:
-    kind: EntityKind | None = "legal" if data.kind == "legal" else None
+    """A sole trader (legal form ИП) has an individual's 12-digit INN and a 15-digit OGRNIP."""
+    sole_trader = data.kind == "legal" and (data.legal_form or "").strip() in SOLE_TRADER_FORMS
+    kind: EntityKind = "legal" if data.kind == "legal" and not sole_trader else "individual"
     checks: list[tuple[str, Callable[[], str]]] = []
     if data.inn:
         checks.append(("inn", partial(validate_inn, data.inn, kind=kind)))
     if data.kpp:
         checks.append(("kpp", partial(validate_kpp, data.kpp)))
     if data.ogrn:
-        checks.append(("ogrn", partial(validate_ogrn, data.ogrn)))
+        checks.append(("ogrn", partial(validate_ogrn, data.ogrn, kind=kind)))
     for field, check in checks:
         try:
             setattr(data, field, check())
@@ -248,6 +253,7 @@ class ClientBrief(BaseModel):
     manager: str | None
     phone: str | None
     archived: bool
+    created_at: datetime
 
 
 class ClientPage(BaseModel):

@@ -261,6 +261,7 @@ async def list_clients(
             manager=manager,
             phone=first_phone.get(client.id),
             archived=client.archived_at is not None,
+            created_at=client.created_at,
         )
         for client, status, manager in rows
     ]
@@ -323,6 +324,17 @@ def _apply(client: Client, data: ClientIn) -> list[tuple[str, Any, Any]]:
             changes.append((name, old, new))
             setattr(client, name, new)
     return changes
+
+
+async def _readable(uow: UnitOfWork, field: str, old: Any, new: Any) -> tuple[Any, Any]:
+    """Audit values as people read them: the status and manager by name, not by id."""
+    if field == "status_id":
+        names = {s.id: s.name for s in await repo.list_statuses(uow.session)}
+    elif field == "manager_id":
+        names = await repo.user_names(uow.session, [v for v in (old, new) if v])
+    else:
+        return old, new
+    return names.get(old, old), names.get(new, new)
 
 
 def _render(value: Any) -> str | None:
@@ -470,7 +482,7 @@ async def update_client(
             raise DuplicateClient(duplicates)
     changes = _apply(client, data)
     for name, old, new in changes:
-        _audit(uow, client.id, actor, now, name, old, new)
+        _audit(uow, client.id, actor, now, name, *await _readable(uow, name, old, new))
     own_phones = [
         p for p in await repo.list_phones(uow.session, [client.id]) if p.contact_person_id is None
     ]
@@ -538,7 +550,7 @@ async def archive_client(
         raise Forbidden("Operators cannot archive clients")
     if client.archived_at is None:
         client.archived_at = now
-        _audit(uow, client.id, actor, now, "archived", None, "yes")
+        _audit(uow, client.id, actor, now, "archived", "active", "archived")
         uow.emit(ClientArchived(client.id, actor.id))
 
 
@@ -550,7 +562,7 @@ async def restore_client(
         raise Conflict("A merged client cannot be restored")
     if client.archived_at is not None:
         client.archived_at = None
-        _audit(uow, client.id, actor, now, "archived", "yes", None)
+        _audit(uow, client.id, actor, now, "archived", "archived", "active")
         uow.emit(ClientUpdated(client.id, ("archived",), actor.id))
 
 
@@ -573,7 +585,8 @@ async def merge_clients(
         if name in ("kind", "name"):
             continue
         if getattr(keep, name) in (None, "") and getattr(other, name) not in (None, ""):
-            _audit(uow, keep.id, actor, now, name, None, getattr(other, name))
+            _, shown = await _readable(uow, name, None, getattr(other, name))
+            _audit(uow, keep.id, actor, now, name, None, shown)
             setattr(keep, name, getattr(other, name))
     keep_numbers = {p.number for p in await repo.list_phones(uow.session, [keep.id])}
     moved_numbers = []

@@ -60,9 +60,12 @@ async def parse_json(
 
 
 def parse_query(request: web.Request, model: type[M]) -> M:
+    """Validate the query string; blank values (an untouched select of a GET form) are absent."""
     data: dict[str, Any] = {}
     for key in request.query:
-        values = request.query.getall(key)
+        values = [v for v in request.query.getall(key) if v.strip()]
+        if not values:
+            continue
         field = model.model_fields.get(key)
         is_list = field is not None and "list" in str(field.annotation)
         data[key] = values if is_list else values[-1]

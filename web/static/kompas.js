@@ -216,3 +216,49 @@
     setUpFlashes();
   }
 })();
+
+/* KOMPAS: two more enhancements.
+ *
+ *  form[data-omit-empty]      (GET forms) leaves empty fields out of the address, so blank
+ *                               selects do not send "kind=" and the URL stays short.
+ *  form[data-sync-checks]     checkboxes with the same name and value (one category shown
+ *                               under two parents) are ticked and unticked together.
+ */
+(function () {
+  "use strict";
+
+  document.addEventListener("formdata", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-omit-empty")) {
+      return;
+    }
+    var data = event.formData;
+    var kept = [];
+    data.forEach(function (value, key) {
+      if (typeof value !== "string" || value.trim() !== "") {
+        kept.push([key, value]);
+      }
+    });
+    Array.from(new Set(Array.from(data.keys()))).forEach(function (key) {
+      data.delete(key);
+    });
+    kept.forEach(function (pair) {
+      data.append(pair[0], pair[1]);
+    });
+  });
+
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!(box instanceof HTMLInputElement) || box.type !== "checkbox" || !box.form) {
+      return;
+    }
+    if (!box.form.hasAttribute("data-sync-checks")) {
+      return;
+    }
+    Array.prototype.forEach.call(box.form.elements, function (other) {
+      if (other !== box && other.type === "checkbox" && other.name === box.name && other.value === box.value) {
+        other.checked = box.checked;
+      }
+    });
+  });
+})();
