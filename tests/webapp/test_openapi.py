@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from conftest import PASSWORD
@@ -36,9 +37,12 @@ async def test_api_conforms_to_its_openapi_document(
     answer matches the documented status codes and schemas."""
     server = await aiohttp_server(app)
     base = f"http://127.0.0.1:{server.port}"
-    async with __import__("aiohttp").ClientSession() as http, http.post(
-        f"{base}/api/v1/auth/token", json={"username": "admin", "password": PASSWORD}
-    ) as response:
+    async with (
+        __import__("aiohttp").ClientSession() as http,
+        http.post(
+            f"{base}/api/v1/auth/token", json={"username": "admin", "password": PASSWORD}
+        ) as response,
+    ):
         token = (await response.json())["token"]
     process = await asyncio.create_subprocess_exec(
         _st_command(),
@@ -68,4 +72,3 @@ async def test_api_conforms_to_its_openapi_document(
     output, _ = await process.communicate()
     text = output.decode(errors="replace")
     assert process.returncode == 0, text[-6000:]
-    print(text[-1500:])
