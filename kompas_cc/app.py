@@ -15,16 +15,20 @@ from aiohttp import web
 
 from kompas_cc.clients import api as clients_api
 from kompas_cc.clients import handlers as clients_handlers
+from kompas_cc.clients import import_handlers as clients_import
 from kompas_cc.clients import service as clients_service
 from kompas_cc.clients.timeline import TimelineRegistry
 from kompas_cc.core.actor import Actor
 from kompas_cc.core.bus import Bus
 from kompas_cc.core.clock import Clock, SystemClock
+from kompas_cc.core.ttlcache import TtlCache
 from kompas_cc.db.engine import create_engine, create_session_factory
+from kompas_cc.db.fastread import open_reader
 from kompas_cc.db.uow import make_uow_factory
 from kompas_cc.settings import Settings
 from kompas_cc.staff import handlers as staff_handlers
 from kompas_cc.staff import service as staff_service
+from kompas_cc.staff.events import CredentialsChanged
 from kompas_cc.webapp import keys, shell
 from kompas_cc.webapp.middlewares import MIDDLEWARES
 from kompas_cc.webapp.templates import STATIC_DIR, setup_templates
@@ -66,13 +70,21 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
     async def database(app: web.Application) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         app[keys.UOW] = make_uow_factory(create_session_factory(engine), bus)
-        app[keys.ACTORS] = _actor_resolver(app)
+        app[keys.ACTORS] = _actor_resolver(app, bus)
+        app[keys.READER] = reader = await open_reader(settings.database_url)
         yield
         await bus.drain()
+        await reader.close()
         await engine.dispose()
 
     app.cleanup_ctx.append(database)
-    for table in (shell.routes, staff_handlers.routes, clients_handlers.routes, clients_api.routes):
+    for table in (
+        shell.routes,
+        staff_handlers.routes,
+        clients_handlers.routes,
+        clients_api.routes,
+        clients_import.routes,
+    ):
         app.add_routes(table.table)
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=True)
     shell.add_openapi(app)
@@ -90,13 +102,29 @@ def clients_policy(settings: Settings) -> clients_service.ClientsPolicy:
     )
 
 
-def _actor_resolver(app: web.Application) -> keys.ActorResolver:
+#: How long an API token's owner is remembered between requests. Revoking a token, or
+#: changing a user's password, role or active flag, clears the cache at once in this
+#: process; other processes notice within this time.
+TOKEN_CACHE_TTL_S = 10.0
+TOKEN_CACHE_SIZE = 10_000
+
+
+def _actor_resolver(app: web.Application, bus: Bus) -> keys.ActorResolver:
+    tokens: TtlCache[str, Actor] = TtlCache(TOKEN_CACHE_TTL_S, TOKEN_CACHE_SIZE)
+    bus.subscribe(CredentialsChanged, lambda _event: tokens.clear())
+
     async def by_session(user_id: int, version: int) -> Actor | None:
         async with app[keys.UOW]() as uow:
             return await staff_service.actor_for_session(uow, user_id, version)
 
     async def by_token(token: str) -> Actor | None:
+        cached = tokens.get(token)
+        if cached is not None:
+            return cached
         async with app[keys.UOW]() as uow:
-            return await staff_service.actor_for_token(uow, token, app[keys.CLOCK].now())
+            actor = await staff_service.actor_for_token(uow, token, app[keys.CLOCK].now())
+        if actor is not None:
+            tokens.put(token, actor)
+        return actor
 
     return keys.ActorResolver(by_session=by_session, by_token=by_token)

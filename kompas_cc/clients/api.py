@@ -105,8 +105,8 @@ async def list_clients(request: web.Request) -> web.Response:
 )
 async def lookup(request: web.Request) -> web.Response:
     query = ctx.parse_query(request, LookupQuery)
-    async with ctx.uow(request) as uow:
-        matches = await service.lookup_phone(uow, ctx.actor(request), _policy(request), query.phone)
+    reader = request.app[keys.READER]
+    matches = await service.lookup_phone(reader, ctx.actor(request), _policy(request), query.phone)
     return ctx.json_response([m.model_dump(mode="json") for m in matches])
 
 

@@ -61,6 +61,7 @@ from kompas_cc.clients.timeline import TimelineEntry, TimelineWindow
 from kompas_cc.core.actor import Actor, Role
 from kompas_cc.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from kompas_cc.core.phone import phone_search_key, try_normalize_phone
+from kompas_cc.db.fastread import FastReader
 from kompas_cc.db.uow import UnitOfWork
 
 #: Fields whose changes the audit trail records.
@@ -113,7 +114,15 @@ class Changes:
 # -- who sees what ---------------------------------------------------------------------
 
 
-def visibility(actor: Actor, policy: ClientsPolicy) -> ColumnElement[bool]:
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which clients a user sees: "all", "own" (those they are responsible for) or "none"."""
+
+    kind: str
+    user_id: int
+
+
+def visibility_scope(actor: Actor, policy: ClientsPolicy) -> Scope:
     """The one rule of which clients a user may see.
 
     Admins see all. Managers and operators see all, or only the clients they are
@@ -121,20 +130,24 @@ def visibility(actor: Actor, policy: ClientsPolicy) -> ColumnElement[bool]:
     them; until dealer bindings exist that is none.
     """
     if actor.role is Role.ADMIN:
-        return repo.everybody()
+        return Scope("all", actor.id)
     if actor.role is Role.DEALER:
-        return repo.nobody()
-    if policy.visibility == "own":
-        return repo.visible_to_manager(actor.id)
-    return repo.everybody()
+        return Scope("none", actor.id)
+    return Scope("own" if policy.visibility == "own" else "all", actor.id)
+
+
+def visibility(actor: Actor, policy: ClientsPolicy) -> ColumnElement[bool]:
+    scope = visibility_scope(actor, policy)
+    if scope.kind == "all":
+        return repo.everybody()
+    if scope.kind == "own":
+        return repo.visible_to_manager(scope.user_id)
+    return repo.nobody()
 
 
 def _may_see(actor: Actor, policy: ClientsPolicy, client: Client) -> bool:
-    if actor.role is Role.ADMIN:
-        return True
-    if actor.role is Role.DEALER:
-        return False
-    return policy.visibility != "own" or client.manager_id == actor.id
+    scope = visibility_scope(actor, policy)
+    return scope.kind == "all" or (scope.kind == "own" and client.manager_id == scope.user_id)
 
 
 async def _require(uow: UnitOfWork, actor: Actor, policy: ClientsPolicy, client_id: int) -> Client:
@@ -287,13 +300,18 @@ def _search_filter(text: str, region: str) -> ColumnElement[bool]:
 
 
 async def lookup_phone(
-    uow: UnitOfWork, actor: Actor, policy: ClientsPolicy, raw: str
+    reader: FastReader, actor: Actor, policy: ClientsPolicy, raw: str
 ) -> list[LookupMatch]:
-    """Clients (and contact persons) with this number typed in any form: the pop-up lookup."""
+    """Clients (and contact persons) with this number typed in any form: the pop-up lookup.
+
+    Runs on the fast read path (kompas_cc.db.fastread): one indexed query, no ORM.
+    """
     number = try_normalize_phone(raw, policy.region)
     if number is None:
         return []
-    rows = await repo.find_phone_matches(uow.session, number, visibility(actor, policy))
+    scope = visibility_scope(actor, policy)
+    params = {"number": number, "scope": scope.kind, "user_id": scope.user_id}
+    rows = await reader.fetch(repo.PHONE_LOOKUP_SQL, params)
     return [
         LookupMatch(
             client_id=cid,

@@ -19,6 +19,7 @@ from kompas_cc.core.errors import (
 from kompas_cc.core.validation import validate_model
 from kompas_cc.db.uow import UnitOfWork
 from kompas_cc.staff import repo
+from kompas_cc.staff.events import CredentialsChanged
 from kompas_cc.staff.models import ApiToken, User
 from kompas_cc.staff.passwords import (
     MIN_PASSWORD_LENGTH,
@@ -136,6 +137,7 @@ async def update_user(uow: UnitOfWork, user_id: int, data: UserIn) -> UserOut:
     if user.is_active and not data.is_active:
         user.session_version += 1
     user.is_active = data.is_active
+    uow.emit(CredentialsChanged(user.id))
     return _user_out(user)
 
 
@@ -146,6 +148,7 @@ async def set_password(uow: UnitOfWork, user_id: int, password: str) -> None:
     user.session_version += 1
     user.failed_logins = 0
     user.locked_until = None
+    uow.emit(CredentialsChanged(user.id))
 
 
 async def set_preferences(uow: UnitOfWork, user_id: int, *, locale: str, timezone: str) -> None:
@@ -269,6 +272,7 @@ async def revoke_token(uow: UnitOfWork, actor: Actor, token_id: int, now: dateti
         raise Forbidden("This token belongs to another user")
     if row.revoked_at is None:
         row.revoked_at = now
+        uow.emit(CredentialsChanged(row.user_id))
 
 
 async def find_user_id(uow: UnitOfWork, login: str) -> int | None:

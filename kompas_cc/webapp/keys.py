@@ -11,6 +11,7 @@ from aiohttp import web
 from kompas_cc.core.actor import Actor
 from kompas_cc.core.bus import Bus
 from kompas_cc.core.clock import Clock
+from kompas_cc.db.fastread import FastReader
 from kompas_cc.db.uow import UowFactory
 from kompas_cc.settings import Settings
 from kompas_cc.webapp.sessions import Session
@@ -28,6 +29,7 @@ SETTINGS = web.AppKey("settings", Settings)
 BUS = web.AppKey("bus", Bus)
 CLOCK = web.AppKey("clock", Clock)
 UOW: web.AppKey[UowFactory] = web.AppKey("uow")
+READER: web.AppKey[FastReader] = web.AppKey("fast_reader")
 ACTORS = web.AppKey("actors", ActorResolver)
 SECRET = web.AppKey("secret", bytes)
 OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
