@@ -38,7 +38,7 @@ async def test_api_conforms_to_its_openapi_document(
     server = await aiohttp_server(app)
     base = f"http://127.0.0.1:{server.port}"
     async with (
-        __import__("aiohttp").ClientSession() as http,
+        aiohttp.ClientSession() as http,
         http.post(
             f"{base}/api/v1/auth/token", json={"username": "admin", "password": PASSWORD}
         ) as response,
