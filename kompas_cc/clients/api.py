@@ -107,7 +107,7 @@ async def lookup(request: web.Request) -> web.Response:
     query = ctx.parse_query(request, LookupQuery)
     reader = request.app[keys.READER]
     matches = await service.lookup_phone(reader, ctx.actor(request), _policy(request), query.phone)
-    return ctx.json_response([m.model_dump(mode="json") for m in matches])
+    return ctx.json_response(matches)
 
 
 @routes.post(
@@ -223,7 +223,7 @@ async def list_contacts(request: web.Request) -> web.Response:
         people = await service.list_contact_persons(
             uow, ctx.actor(request), _policy(request), _cid(request)
         )
-    return ctx.json_response([p.model_dump(mode="json") for p in people])
+    return ctx.json_response(people)
 
 
 @routes.post(
@@ -294,7 +294,7 @@ async def delete_contact(request: web.Request) -> web.Response:
 async def list_notes(request: web.Request) -> web.Response:
     async with ctx.uow(request) as uow:
         notes = await service.list_notes(uow, ctx.actor(request), _policy(request), _cid(request))
-    return ctx.json_response([n.model_dump(mode="json") for n in notes])
+    return ctx.json_response(notes)
 
 
 @routes.post(
@@ -364,7 +364,7 @@ async def timeline(request: web.Request) -> web.Response:
 async def statuses(request: web.Request) -> web.Response:
     async with ctx.uow(request) as uow:
         items = await service.list_statuses(uow)
-    return ctx.json_response([s.model_dump(mode="json") for s in items])
+    return ctx.json_response(items)
 
 
 NODES = "/api/v1/classifier/nodes"
@@ -380,7 +380,7 @@ NODES = "/api/v1/classifier/nodes"
 async def list_nodes(request: web.Request) -> web.Response:
     async with ctx.uow(request) as uow:
         nodes = await service.list_nodes(uow, ctx.actor(request), _policy(request))
-    return ctx.json_response([n.model_dump(mode="json") for n in nodes])
+    return ctx.json_response(nodes)
 
 
 @routes.post(

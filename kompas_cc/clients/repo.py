@@ -145,8 +145,12 @@ def client_list_stmt(
     return stmt.order_by(*order, Client.id)
 
 
-async def count_clients(session: AsyncSession, filters: Sequence[ColumnElement[bool]]) -> int:
-    return int(await session.scalar(select(func.count(Client.id)).where(*filters)) or 0)
+async def count_clients(
+    session: AsyncSession, filters: Sequence[ColumnElement[bool]], limit: int
+) -> int:
+    """The number of matching clients, counted no further than `limit`."""
+    matching = select(Client.id).where(*filters).limit(limit).subquery()
+    return int(await session.scalar(select(func.count()).select_from(matching)) or 0)
 
 
 def in_any_node(node_ids: Iterable[int]) -> ColumnElement[bool]:

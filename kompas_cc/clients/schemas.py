@@ -257,10 +257,15 @@ class ClientBrief(BaseModel):
 
 
 class ClientPage(BaseModel):
+    """One page of a list. `total` is exact when `total_exact`; past the count cap it is the
+    cap (the UI says "more than"), so that a million rows never cost a full count."""
+
     items: list[ClientBrief]
     page: int
     per_page: int
     total: int
+    total_exact: bool
+    has_more: bool
 
 
 class ClientListQuery(_In):

@@ -104,6 +104,9 @@ class ClientsPolicy:
     upload_max_bytes: int = 10 * 1024 * 1024
     upload_allowed_types: tuple[str, ...] = ()
     page_size: int = 50
+    #: Lists count their matches exactly up to this many; past it they say "more than",
+    #: so that a million clients never cost a full count per page.
+    count_cap: int = 1000
 
 
 @dataclass
@@ -255,10 +258,17 @@ async def list_clients(
         tree = await load_tree(uow)
         for group in tree.filter_groups(query.node):
             filters.append(repo.in_any_node(group))
-    total = await repo.count_clients(uow.session, filters)
+    offset = (query.page - 1) * query.per_page
     stmt = repo.client_list_stmt(filters, query.sort_keys())
-    stmt = stmt.limit(query.per_page).offset((query.page - 1) * query.per_page)
-    rows = list((await uow.session.execute(stmt)).all())
+    rows = list((await uow.session.execute(stmt.limit(query.per_page + 1).offset(offset))).all())
+    has_more = len(rows) > query.per_page
+    rows = rows[: query.per_page]
+    if not has_more and (rows or offset == 0):
+        total, exact = offset + len(rows), True
+    else:
+        cap = policy.count_cap
+        counted = await repo.count_clients(uow.session, filters, cap + 1)
+        total, exact = min(counted, cap), counted <= cap
     ids = [row[0].id for row in rows]
     first_phone: dict[int, str] = {}
     for phone in await repo.list_phones(uow.session, ids):
@@ -278,7 +288,14 @@ async def list_clients(
         )
         for client, status, manager in rows
     ]
-    return ClientPage(items=items, page=query.page, per_page=query.per_page, total=total)
+    return ClientPage(
+        items=items,
+        page=query.page,
+        per_page=query.per_page,
+        total=total,
+        total_exact=exact,
+        has_more=has_more,
+    )
 
 
 def _phone_filter(raw: str, region: str) -> ColumnElement[bool]:

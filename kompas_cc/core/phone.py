@@ -14,6 +14,7 @@ lose data the operator typed.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat, ValidationResult
@@ -25,6 +26,9 @@ __all__ = [
     "phone_search_key",
     "try_normalize_phone",
 ]
+
+#: Distinct typed numbers whose normal form is remembered (about 200 bytes each).
+NORMALIZED_CACHE_SIZE = 65_536
 
 MSG_EMPTY = "Phone number is empty"
 MSG_LETTERS = "Phone number must not contain letters"
@@ -101,15 +105,25 @@ def normalize_phone(raw: str, region: str = "RU") -> str:
     prefix 8 ("8 (495) 123-45-67"), a bare 7 ("74951234567") and a bare ten-digit number
     ("495 123-45-67") all resolve to +7.
     """
-    return phonenumbers.format_number(_parse(raw, region), PhoneNumberFormat.E164)
+    number, problem = _normalized(raw, region)
+    if number is None:
+        raise InvalidPhone(problem or MSG_INVALID)
+    return number
 
 
 def try_normalize_phone(raw: str, region: str = "RU") -> str | None:
     """Like `normalize_phone` but return None for unusable input (search boxes, imports)."""
+    return _normalized(raw, region)[0]
+
+
+@lru_cache(maxsize=NORMALIZED_CACHE_SIZE)
+def _normalized(raw: str, region: str) -> tuple[str | None, str | None]:
+    """(E.164, None) or (None, the reason), remembered: parsing costs more than the lookup
+    it precedes, and the same callers ring again and again."""
     try:
-        return normalize_phone(raw, region)
-    except InvalidPhone:
-        return None
+        return phonenumbers.format_number(_parse(raw, region), PhoneNumberFormat.E164), None
+    except InvalidPhone as exc:
+        return None, exc.message
 
 
 def format_phone(e164: str, region: str = "RU") -> str:

@@ -322,4 +322,4 @@ async def api_me(request: web.Request) -> web.Response:
 async def api_users(request: web.Request) -> web.Response:
     async with ctx.uow(request) as uow:
         users = await service.list_users(uow)
-    return ctx.json_response([u.model_dump(mode="json") for u in users])
+    return ctx.json_response(users)

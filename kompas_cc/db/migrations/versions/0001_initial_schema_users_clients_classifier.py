@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 13:07:38.983178
+Create Date: 2026-12-01 13:42:22.198895
 """
 
 from collections.abc import Sequence
@@ -118,10 +118,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_clients'))
     )
     with op.batch_alter_table('clients', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_clients_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_clients_inn'), ['inn'], unique=False)
         batch_op.create_index(batch_op.f('ix_clients_manager_id'), ['manager_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_clients_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_clients_status_id'), ['status_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_clients_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('client_audit',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -262,10 +264,12 @@ def downgrade() -> None:
 
     op.drop_table('client_audit')
     with op.batch_alter_table('clients', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_clients_updated_at'))
         batch_op.drop_index(batch_op.f('ix_clients_status_id'))
         batch_op.drop_index(batch_op.f('ix_clients_name'))
         batch_op.drop_index(batch_op.f('ix_clients_manager_id'))
         batch_op.drop_index(batch_op.f('ix_clients_inn'))
+        batch_op.drop_index(batch_op.f('ix_clients_created_at'))
 
     op.drop_table('clients')
     with op.batch_alter_table('classifier_edges', schema=None) as batch_op:

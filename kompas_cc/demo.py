@@ -1,0 +1,245 @@
+"""`kompas demo`: a database full of realistic Russian data, served at once.
+
+The demo ALWAYS uses its own SQLite file, `<var_dir>/demo.db`, whatever `database_url` (or
+KOMPAS_DATABASE_URL) says: a demo must never write invented clients into a real database.
+`--fresh` deletes the file first. A demo database that already has users is reused as it is,
+so only the first start pays for seeding.
+
+Seeding goes through the staff and clients services (the only writers of their tables), so
+the demo data passes the same validation as typed data, in one unit of work: a seeding that
+fails leaves no half-filled database behind, and the next start simply tries again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from kompas_cc.clients import service as clients_service
+from kompas_cc.clients.schemas import ClientIn, ContactPersonIn, NodeIn, NoteIn, StatusIn
+from kompas_cc.core.actor import Actor
+from kompas_cc.core.bus import Bus
+from kompas_cc.core.clock import SystemClock
+from kompas_cc.core.validation import validate_model
+from kompas_cc.db.engine import create_engine, create_session_factory
+from kompas_cc.db.migrate import upgrade
+from kompas_cc.db.uow import UnitOfWork, UowFactory, make_uow_factory
+from kompas_cc.demo_data import (
+    ADMIN_LOGIN,
+    DEFAULT_SEED,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    STATUSES,
+    NodePath,
+    classifier_paths,
+    generate_clients,
+)
+from kompas_cc.server import start
+from kompas_cc.settings import Settings
+from kompas_cc.staff import service as staff_service
+
+DEMO_DB_NAME = "demo.db"
+#: The region phones are typed for; the demo data is Russian whatever the settings say.
+DEMO_REGION = "RU"
+#: Seeding sees every client whatever `client_visibility` is configured.
+SEED_POLICY = clients_service.ClientsPolicy(visibility="all", region=DEMO_REGION)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSummary:
+    """What a seeding created, for the start-up message and the tests."""
+
+    users: int
+    clients: int
+    legal: int
+    individuals: int
+    contact_persons: int
+    notes: int
+    nodes: int
+    statuses: int
+
+
+def demo_database_path(settings: Settings) -> Path:
+    return Path(settings.var_dir) / DEMO_DB_NAME
+
+
+def demo_database_url(settings: Settings) -> str:
+    return f"sqlite+aiosqlite:///{demo_database_path(settings)}"
+
+
+def remove_demo_database(path: Path) -> None:
+    """Delete the SQLite file with its WAL and shared-memory companions."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+async def needs_seed(uow: UnitOfWork) -> bool:
+    """A database without users is new; one with users is reused as it is."""
+    return await staff_service.count_users(uow) == 0
+
+
+async def _create_users(uow: UnitOfWork, now: datetime) -> dict[str, Actor]:
+    actors: dict[str, Actor] = {}
+    for user in DEMO_USERS:
+        data = staff_service.parse_user(
+            {
+                "login": user.login,
+                "name": user.name,
+                "role": user.role.value,
+                "extension": user.extension,
+            }
+        )
+        out = await staff_service.create_user(uow, data, DEMO_PASSWORD, now)
+        actors[out.login] = Actor(id=out.id, login=out.login, name=out.name, role=out.role)
+    return actors
+
+
+async def _create_statuses(uow: UnitOfWork, admin: Actor) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for position, (name, is_default) in enumerate(STATUSES):
+        data = StatusIn(name=name, position=position * 10, is_default=is_default)
+        ids[name] = await clients_service.save_status(uow, admin, data)
+    return ids
+
+
+async def _create_classifier(uow: UnitOfWork, admin: Actor) -> dict[NodePath, int]:
+    ids: dict[NodePath, int] = {}
+    positions: Counter[NodePath] = Counter()
+    for path in classifier_paths():
+        parent = path[:-1]
+        data = NodeIn(
+            name=path[-1],
+            parent_ids=[ids[parent]] if parent else [],
+            position=positions[parent] * 10,
+        )
+        positions[parent] += 1
+        ids[path] = await clients_service.create_node(uow, admin, data)
+    return ids
+
+
+async def seed_demo(
+    uow_factory: UowFactory, *, clients: int, now: datetime, seed: int = DEFAULT_SEED
+) -> DemoSummary:
+    """Create the demo users, statuses, classifier and `clients` clients in one transaction.
+
+    The database must be migrated and empty (see `needs_seed`): the logins would clash.
+    Clients are created as of `now` minus their age, so the dossier has a history.
+    """
+    demo_clients = generate_clients(clients, seed)
+    context = {"region": DEMO_REGION}
+    contact_count = note_count = 0
+    async with uow_factory() as uow:
+        actors = await _create_users(uow, now)
+        admin = actors[ADMIN_LOGIN]
+        status_ids = await _create_statuses(uow, admin)
+        node_ids = await _create_classifier(uow, admin)
+        for demo in demo_clients:
+            created = now - demo.age
+            creator = actors[demo.creator]
+            payload = demo.payload(
+                status_id=status_ids[demo.status],
+                manager_id=actors[demo.manager].id if demo.manager else None,
+            )
+            data = validate_model(ClientIn, payload, "The demo client", context)
+            client = await clients_service.create_client(
+                uow,
+                creator,
+                SEED_POLICY,
+                data,
+                created,
+                # The generator never repeats an INN or a phone (the tests check it), so the
+                # per-client duplicate query would only slow the first start down.
+                allow_duplicate=True,
+                node_ids=[node_ids[path] for path in demo.placements],
+            )
+            for person in demo.contacts:
+                person_data = validate_model(
+                    ContactPersonIn, person.payload(), "The demo contact person", context
+                )
+                await clients_service.save_contact_person(
+                    uow, creator, SEED_POLICY, client.id, person_data, created
+                )
+                contact_count += 1
+            for note in demo.notes:
+                author = actors[note.author]
+                text = NoteIn(text=note.text)
+                await clients_service.add_note(
+                    uow, author, SEED_POLICY, client.id, text, now - note.age
+                )
+                note_count += 1
+    legal = sum(1 for c in demo_clients if c.kind == "legal")
+    return DemoSummary(
+        users=len(actors),
+        clients=len(demo_clients),
+        legal=legal,
+        individuals=len(demo_clients) - legal,
+        contact_persons=contact_count,
+        notes=note_count,
+        nodes=len(node_ids),
+        statuses=len(status_ids),
+    )
+
+
+async def ensure_demo(
+    uow_factory: UowFactory, *, clients: int, now: datetime, seed: int = DEFAULT_SEED
+) -> DemoSummary | None:
+    """Seed a new database; leave one that has users alone (None then)."""
+    async with uow_factory() as uow:
+        if not await needs_seed(uow):
+            return None
+    return await seed_demo(uow_factory, clients=clients, now=now, seed=seed)
+
+
+async def prepare_demo_database(
+    url: str, *, clients: int, now: datetime, seed: int = DEFAULT_SEED
+) -> DemoSummary | None:
+    """Migrate the demo database and seed it when new."""
+    await upgrade(url)
+    engine = create_engine(url)
+    try:
+        uow_factory = make_uow_factory(create_session_factory(engine), Bus())
+        return await ensure_demo(uow_factory, clients=clients, now=now, seed=seed)
+    finally:
+        await engine.dispose()
+
+
+def logins_table() -> str:
+    """The demo logins as a small text table."""
+    rows = [("login", "role", "password")]
+    rows += [(u.login, u.role.value, DEMO_PASSWORD) for u in DEMO_USERS]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join("  " + line.rstrip() for line in lines)
+
+
+async def run_demo(settings: Settings, *, fresh: bool, clients: int) -> None:
+    """Prepare `<var_dir>/demo.db` (see the module docstring) and serve it until cancelled."""
+    path = demo_database_path(settings)
+    if fresh:
+        remove_demo_database(path)
+    url = demo_database_url(settings)
+    started = time.perf_counter()
+    summary = await prepare_demo_database(url, clients=clients, now=SystemClock().now())
+    runner = await start(replace(settings, database_url=url))
+    ready = time.perf_counter() - started
+    try:
+        if summary is None:
+            print(f"KOMPAS demo: reusing {path} (--fresh rebuilds it)")
+        else:
+            print(
+                f"KOMPAS demo: created {path} with {summary.clients} clients "
+                f"({summary.legal} legal entities, {summary.individuals} individuals), "
+                f"{summary.contact_persons} contact persons and {summary.notes} notes"
+            )
+        print(f"Ready in {ready:.1f} s at http://{settings.http_host}:{settings.http_port}/")
+        print("Sign in as:")
+        print(logins_table())
+        print("Press Ctrl+C to stop.", flush=True)
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
