@@ -41,6 +41,7 @@ from kompas_cc.demo_data import (
 from kompas_cc.server import start
 from kompas_cc.settings import Settings
 from kompas_cc.staff import service as staff_service
+from kompas_cc.staff.passwords import hash_password
 
 DEMO_DB_NAME = "demo.db"
 #: The region phones are typed for; the demo data is Russian whatever the settings say.
@@ -84,6 +85,7 @@ async def needs_seed(uow: UnitOfWork) -> bool:
 
 async def _create_users(uow: UnitOfWork, now: datetime) -> dict[str, Actor]:
     actors: dict[str, Actor] = {}
+    shared_hash = hash_password(DEMO_PASSWORD)
     for user in DEMO_USERS:
         data = staff_service.parse_user(
             {
@@ -93,7 +95,9 @@ async def _create_users(uow: UnitOfWork, now: datetime) -> dict[str, Actor]:
                 "extension": user.extension,
             }
         )
-        out = await staff_service.create_user(uow, data, DEMO_PASSWORD, now)
+        out = await staff_service.create_user(
+            uow, data, DEMO_PASSWORD, now, password_hash=shared_hash
+        )
         actors[out.login] = Actor(id=out.id, login=out.login, name=out.name, role=out.role)
     return actors
 

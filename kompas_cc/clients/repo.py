@@ -322,3 +322,10 @@ async def list_user_choices(session: AsyncSession) -> list[tuple[int, str]]:
         .order_by(users.c.name)
     )
     return [(row[0], row[1]) for row in result.all()]
+
+
+async def existing_node_ids(session: AsyncSession, node_ids: Iterable[int]) -> set[int]:
+    result = await session.execute(
+        select(ClassifierNode.id).where(ClassifierNode.id.in_(list(node_ids)))
+    )
+    return set(result.scalars())

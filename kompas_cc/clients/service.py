@@ -184,14 +184,25 @@ async def get_client(
     return await _client_out(uow, client)
 
 
-async def _client_out(uow: UnitOfWork, client: Client) -> ClientOut:
+async def _client_out(
+    uow: UnitOfWork,
+    client: Client,
+    *,
+    known: tuple[list[ClientPhone], list[ClientEmail], list[int]] | None = None,
+) -> ClientOut:
+    """The client as the API shows it; `known` spares the queries when the caller has just
+    written the phones, e-mails and placements itself."""
     session = uow.session
-    phones = [
-        p for p in await repo.list_phones(session, [client.id]) if p.contact_person_id is None
-    ]
-    emails = [
-        e for e in await repo.list_emails(session, [client.id]) if e.contact_person_id is None
-    ]
+    if known is None:
+        phones = [
+            p for p in await repo.list_phones(session, [client.id]) if p.contact_person_id is None
+        ]
+        emails = [
+            e for e in await repo.list_emails(session, [client.id]) if e.contact_person_id is None
+        ]
+        category_ids = await repo.list_category_ids(session, client.id)
+    else:
+        phones, emails, category_ids = known
     status = await session.get(ClientStatus, client.status_id) if client.status_id else None
     names = await repo.user_names(session, [client.manager_id] if client.manager_id else [])
     return ClientOut(
@@ -222,7 +233,7 @@ async def _client_out(uow: UnitOfWork, client: Client) -> ClientOut:
         notes=client.notes,
         phones=[_phone_out(p) for p in phones],
         emails=[_email_out(e) for e in emails],
-        category_ids=await repo.list_category_ids(session, client.id),
+        category_ids=category_ids,
         created_at=client.created_at,
         updated_at=client.updated_at,
         archived=client.archived_at is not None,
@@ -431,14 +442,16 @@ async def create_client(
     client.search_text = _search_text(client, [e.address for e in data.emails])
     uow.session.add(client)
     await uow.session.flush()
-    _add_contacts(uow, client.id, None, data.phones, data.emails)
-    if node_ids:
-        await _place(uow, client.id, node_ids)
+    phones, emails = _add_contacts(uow, client.id, None, data.phones, data.emails)
+    category_ids = sorted(set(node_ids))
+    if category_ids:
+        await _check_nodes(uow, category_ids)
+        uow.session.add_all(placement_rows(client.id, category_ids))
     await uow.session.flush()
     uow.emit(ClientCreated(client_id=client.id, name=client.name, by_user_id=actor.id))
     if data.phones:
         uow.emit(ClientPhonesChanged(client.id, tuple(p.number for p in data.phones)))
-    return await _client_out(uow, client)
+    return await _client_out(uow, client, known=(phones, emails, category_ids))
 
 
 def _add_contacts(
@@ -447,33 +460,42 @@ def _add_contacts(
     person_id: int | None,
     phones: Sequence[PhoneIn],
     emails: Sequence[EmailIn],
-) -> None:
-    seen: set[str] = set()
-    for phone in phones:
-        if phone.number in seen:
-            continue
-        seen.add(phone.number)
-        uow.session.add(
-            ClientPhone(
-                client_id=client_id,
-                contact_person_id=person_id,
-                kind=phone.kind,
-                number=phone.number,
-                comment=phone.comment,
-            )
+) -> tuple[list[ClientPhone], list[ClientEmail]]:
+    """Add the rows (a number or address typed twice is stored once) and give them back."""
+    added_phones = [
+        ClientPhone(
+            client_id=client_id,
+            contact_person_id=person_id,
+            kind=phone.kind,
+            number=phone.number,
+            comment=phone.comment,
         )
-    seen.clear()
+        for phone in _unique_phones(phones)
+    ]
+    added_emails: list[ClientEmail] = []
+    seen: set[str] = set()
     for email in emails:
         if email.address in seen:
             continue
         seen.add(email.address)
-        uow.session.add(
+        added_emails.append(
             ClientEmail(
                 client_id=client_id,
                 contact_person_id=person_id,
                 kind=email.kind,
                 address=email.address,
             )
+        )
+    uow.session.add_all(added_phones)
+    uow.session.add_all(added_emails)
+    return added_phones, added_emails
+
+
+async def _check_nodes(uow: UnitOfWork, node_ids: Sequence[int]) -> None:
+    unknown = sorted(set(node_ids) - await repo.existing_node_ids(uow.session, node_ids))
+    if unknown:
+        raise ValidationFailed(
+            "No such classifier node", fields={"node_ids": f"unknown: {unknown}"}
         )
 
 
