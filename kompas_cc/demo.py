@@ -1,6 +1,6 @@
 """`kompas demo`: a database full of realistic Russian data, served at once.
 
-The demo ALWAYS uses its own SQLite file, `<var_dir>/demo.db`, whatever `database_url` (or
+The demo ALWAYS uses its own SQLite file, `<var_dir>/demo/demo.db`, whatever `database_url` (or
 KOMPAS_DATABASE_URL) says: a demo must never write invented clients into a real database.
 `--fresh` deletes the file first. A demo database that already has users is reused as it is,
 so only the first start pays for seeding.
@@ -64,8 +64,13 @@ class DemoSummary:
     statuses: int
 
 
+def demo_var_dir(settings: Settings) -> Path:
+    """Everything the demo writes (database, uploads, its secret) stays in var/demo/."""
+    return Path(settings.var_dir) / "demo"
+
+
 def demo_database_path(settings: Settings) -> Path:
-    return Path(settings.var_dir) / DEMO_DB_NAME
+    return demo_var_dir(settings) / DEMO_DB_NAME
 
 
 def demo_database_url(settings: Settings) -> str:
@@ -222,14 +227,15 @@ def logins_table() -> str:
 
 
 async def run_demo(settings: Settings, *, fresh: bool, clients: int) -> None:
-    """Prepare `<var_dir>/demo.db` (see the module docstring) and serve it until cancelled."""
+    """Prepare `<var_dir>/demo/demo.db` (see the module docstring) and serve it until
+    cancelled."""
     path = demo_database_path(settings)
     if fresh:
         remove_demo_database(path)
     url = demo_database_url(settings)
     started = time.perf_counter()
     summary = await prepare_demo_database(url, clients=clients, now=SystemClock().now())
-    runner = await start(replace(settings, database_url=url))
+    runner = await start(replace(settings, database_url=url, var_dir=demo_var_dir(settings)))
     ready = time.perf_counter() - started
     try:
         if summary is None:

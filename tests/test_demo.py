@@ -536,10 +536,10 @@ async def test_run_demo_serves_a_fresh_database_then_reuses_it(
         await _stop(task)
     assert first < 5.0, f"a fresh demo took {first:.1f} s to serve its first page"
     assert "Мария Петрова" in listing
-    assert (tmp_path / "var" / "demo.db").is_file()
+    assert (tmp_path / "var" / "demo" / "demo.db").is_file()
     out = capsys.readouterr().out
     assert f"{base}/" in out
-    assert f"created {tmp_path / 'var' / 'demo.db'} with {SEEDED_CLIENTS} clients" in out
+    assert f"created {tmp_path / 'var' / 'demo' / 'demo.db'} with {SEEDED_CLIENTS} clients" in out
     for user in DEMO_USERS:
         assert re.search(rf"{user.login}\s+{user.role.value}\s+{DEMO_PASSWORD}", out)
 
