@@ -13,10 +13,11 @@ from pathlib import Path
 
 from aiohttp import web
 
+from kompas_cc.clients import access as clients_access
 from kompas_cc.clients import api as clients_api
+from kompas_cc.clients import dossier as clients_dossier
 from kompas_cc.clients import handlers as clients_handlers
 from kompas_cc.clients import import_handlers as clients_import
-from kompas_cc.clients import service as clients_service
 from kompas_cc.clients.timeline import TimelineRegistry
 from kompas_cc.core.actor import Actor
 from kompas_cc.core.bus import Bus
@@ -64,7 +65,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
     app[keys.SECRET] = load_secret(settings)
     app[clients_handlers.POLICY] = clients_policy(settings)
     app[clients_handlers.TIMELINE] = timeline = TimelineRegistry()
-    timeline.register({"note", "file", "change"}, clients_service.timeline_source)
+    timeline.register({"note", "file", "change"}, clients_dossier.timeline_source)
     setup_templates(app)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
@@ -91,8 +92,8 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
     return app
 
 
-def clients_policy(settings: Settings) -> clients_service.ClientsPolicy:
-    return clients_service.ClientsPolicy(
+def clients_policy(settings: Settings) -> clients_access.ClientsPolicy:
+    return clients_access.ClientsPolicy(
         visibility=settings.client_visibility,
         region=settings.default_region,
         uploads_dir=settings.uploads_dir,

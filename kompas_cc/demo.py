@@ -19,6 +19,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from kompas_cc.clients import access as clients_access
+from kompas_cc.clients import classifier_service as clients_classifier
+from kompas_cc.clients import dossier as clients_dossier
 from kompas_cc.clients import service as clients_service
 from kompas_cc.clients.schemas import ClientIn, ContactPersonIn, NodeIn, NoteIn, StatusIn
 from kompas_cc.core.actor import Actor
@@ -47,7 +50,7 @@ DEMO_DB_NAME = "demo.db"
 #: The region phones are typed for; the demo data is Russian whatever the settings say.
 DEMO_REGION = "RU"
 #: Seeding sees every client whatever `client_visibility` is configured.
-SEED_POLICY = clients_service.ClientsPolicy(visibility="all", region=DEMO_REGION)
+SEED_POLICY = clients_access.ClientsPolicy(visibility="all", region=DEMO_REGION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +129,7 @@ async def _create_classifier(uow: UnitOfWork, admin: Actor) -> dict[NodePath, in
             position=positions[parent] * 10,
         )
         positions[parent] += 1
-        ids[path] = await clients_service.create_node(uow, admin, data)
+        ids[path] = await clients_classifier.create_node(uow, admin, data)
     return ids
 
 
@@ -169,14 +172,14 @@ async def seed_demo(
                 person_data = validate_model(
                     ContactPersonIn, person.payload(), "The demo contact person", context
                 )
-                await clients_service.save_contact_person(
+                await clients_dossier.save_contact_person(
                     uow, creator, SEED_POLICY, client.id, person_data, created
                 )
                 contact_count += 1
             for note in demo.notes:
                 author = actors[note.author]
                 text = NoteIn(text=note.text)
-                await clients_service.add_note(
+                await clients_dossier.add_note(
                     uow, author, SEED_POLICY, client.id, text, now - note.age
                 )
                 note_count += 1

@@ -21,6 +21,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from kompas_cc.clients import access as clients_access
+from kompas_cc.clients import classifier_service as clients_classifier
+from kompas_cc.clients import dossier as clients_dossier
 from kompas_cc.clients import service as clients_service
 from kompas_cc.clients.schemas import (
     ClientIn,
@@ -82,7 +85,7 @@ RU = {"region": "RU"}
 NOW = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 SEEDED_CLIENTS = 40
 PAGE_TIMEOUT_S = 10.0
-POLICY = clients_service.ClientsPolicy()
+POLICY = clients_access.ClientsPolicy()
 ALL_BANKS = FEDERAL_BANKS + tuple(bank for city in CITIES for bank in city.local_banks)
 
 
@@ -387,7 +390,7 @@ async def test_legal_entities_have_contact_persons_and_clients_have_notes(
     notes = 0
     async with demo_uow() as uow:
         for client in clients:
-            people = await clients_service.list_contact_persons(uow, admin, POLICY, client.id)
+            people = await clients_dossier.list_contact_persons(uow, admin, POLICY, client.id)
             if client.kind == "legal":
                 assert 1 <= len(people) <= 3
                 for person in people:
@@ -397,7 +400,7 @@ async def test_legal_entities_have_contact_persons_and_clients_have_notes(
                         assert normalize_phone(phone.number) == phone.number
             else:
                 assert people == []
-            for note in await clients_service.list_notes(uow, admin, POLICY, client.id):
+            for note in await clients_dossier.list_notes(uow, admin, POLICY, client.id):
                 assert note.created_at >= client.created_at
                 assert note.author
                 notes += 1
@@ -407,7 +410,7 @@ async def test_legal_entities_have_contact_persons_and_clients_have_notes(
 async def test_the_classifier_and_statuses_exist(demo_uow: UowFactory) -> None:
     admin = await _admin(demo_uow)
     async with demo_uow() as uow:
-        nodes = await clients_service.list_nodes(uow, admin, POLICY)
+        nodes = await clients_classifier.list_nodes(uow, admin, POLICY)
         statuses = await clients_service.list_statuses(uow)
     by_id = {n.id: n for n in nodes}
     roots = [n.name for n in sorted(nodes, key=lambda n: n.position) if not n.parent_ids]
@@ -426,7 +429,7 @@ async def test_a_seeded_phone_finds_its_client(demo_uow: UowFactory, seeded: See
     clients = await _all_clients(demo_uow, admin)
     legal = next(c for c in clients if c.kind == "legal")
     async with demo_uow() as uow:
-        person = (await clients_service.list_contact_persons(uow, admin, POLICY, legal.id))[0]
+        person = (await clients_dossier.list_contact_persons(uow, admin, POLICY, legal.id))[0]
     reader = await open_reader(seeded.url)
     try:
         for client in clients[:10]:

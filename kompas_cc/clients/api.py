@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, create_model
 
-from kompas_cc.clients import service
+from kompas_cc.clients import access, classifier_service, dossier, service
 from kompas_cc.clients.handlers import POLICY, READERS, TIMELINE
 from kompas_cc.clients.schemas import (
     ClientIn,
@@ -69,7 +69,7 @@ class PhoneAdd(PhoneIn):
     contact_person_id: DbId | None = None
 
 
-def _policy(request: web.Request) -> service.ClientsPolicy:
+def _policy(request: web.Request) -> access.ClientsPolicy:
     return request.app[POLICY]
 
 
@@ -220,7 +220,7 @@ async def remove_phone(request: web.Request) -> web.Response:
 )
 async def list_contacts(request: web.Request) -> web.Response:
     async with ctx.uow(request) as uow:
-        people = await service.list_contact_persons(
+        people = await dossier.list_contact_persons(
             uow, ctx.actor(request), _policy(request), _cid(request)
         )
     return ctx.json_response(people)
@@ -237,7 +237,7 @@ async def list_contacts(request: web.Request) -> web.Response:
 async def create_contact(request: web.Request) -> web.Response:
     body = await ctx.parse_json(request, ContactPersonIn, _context(request))
     async with ctx.uow(request) as uow:
-        person_id = await service.save_contact_person(
+        person_id = await dossier.save_contact_person(
             uow, ctx.actor(request), _policy(request), _cid(request), body, ctx.now(request)
         )
     return ctx.json_response(IdOut(id=person_id), status=201)
@@ -253,7 +253,7 @@ async def create_contact(request: web.Request) -> web.Response:
 async def update_contact(request: web.Request) -> web.Response:
     body = await ctx.parse_json(request, ContactPersonIn, _context(request))
     async with ctx.uow(request) as uow:
-        person_id = await service.save_contact_person(
+        person_id = await dossier.save_contact_person(
             uow,
             ctx.actor(request),
             _policy(request),
@@ -273,7 +273,7 @@ async def update_contact(request: web.Request) -> web.Response:
 )
 async def delete_contact(request: web.Request) -> web.Response:
     async with ctx.uow(request) as uow:
-        await service.remove_contact_person(
+        await dossier.remove_contact_person(
             uow,
             ctx.actor(request),
             _policy(request),
@@ -293,7 +293,7 @@ async def delete_contact(request: web.Request) -> web.Response:
 )
 async def list_notes(request: web.Request) -> web.Response:
     async with ctx.uow(request) as uow:
-        notes = await service.list_notes(uow, ctx.actor(request), _policy(request), _cid(request))
+        notes = await dossier.list_notes(uow, ctx.actor(request), _policy(request), _cid(request))
     return ctx.json_response(notes)
 
 
@@ -308,7 +308,7 @@ async def list_notes(request: web.Request) -> web.Response:
 async def add_note(request: web.Request) -> web.Response:
     body = await ctx.parse_json(request, NoteIn)
     async with ctx.uow(request) as uow:
-        note = await service.add_note(
+        note = await dossier.add_note(
             uow, ctx.actor(request), _policy(request), _cid(request), body, ctx.now(request)
         )
     return ctx.json_response(note, status=201)
@@ -326,7 +326,9 @@ async def put_categories(request: web.Request) -> web.Response:
     body = await ctx.parse_json(request, PlacementIn)
     async with ctx.uow(request) as uow:
         who, policy, cid = ctx.actor(request), _policy(request), _cid(request)
-        await service.place_client(uow, who, policy, cid, body.node_ids, ctx.now(request))
+        await classifier_service.place_client(
+            uow, who, policy, cid, body.node_ids, ctx.now(request)
+        )
         client = await service.get_client(uow, who, policy, cid)
     return ctx.json_response(client)
 
@@ -343,7 +345,7 @@ async def timeline(request: web.Request) -> web.Response:
     query = ctx.parse_query(request, TimelineQuery)
     window = TimelineWindow(_cid(request), query.since, query.until, query.limit)
     async with ctx.uow(request) as uow:
-        await service.require_visible(uow, ctx.actor(request), _policy(request), _cid(request))
+        await dossier.require_visible(uow, ctx.actor(request), _policy(request), _cid(request))
         entries = await request.app[TIMELINE].collect(uow, window, set(query.kind) or None)
     items = [
         TimelineItem(
@@ -379,7 +381,7 @@ NODES = "/api/v1/classifier/nodes"
 )
 async def list_nodes(request: web.Request) -> web.Response:
     async with ctx.uow(request) as uow:
-        nodes = await service.list_nodes(uow, ctx.actor(request), _policy(request))
+        nodes = await classifier_service.list_nodes(uow, ctx.actor(request), _policy(request))
     return ctx.json_response(nodes)
 
 
@@ -394,7 +396,7 @@ async def list_nodes(request: web.Request) -> web.Response:
 async def create_node(request: web.Request) -> web.Response:
     body = await ctx.parse_json(request, NodeIn)
     async with ctx.uow(request) as uow:
-        node_id = await service.create_node(uow, ctx.actor(request), body)
+        node_id = await classifier_service.create_node(uow, ctx.actor(request), body)
     return ctx.json_response(IdOut(id=node_id), status=201)
 
 
@@ -408,7 +410,9 @@ async def create_node(request: web.Request) -> web.Response:
 async def update_node(request: web.Request) -> web.Response:
     body = await ctx.parse_json(request, NodeIn)
     async with ctx.uow(request) as uow:
-        await service.update_node(uow, ctx.actor(request), int(request.match_info["node_id"]), body)
+        await classifier_service.update_node(
+            uow, ctx.actor(request), int(request.match_info["node_id"]), body
+        )
     return ctx.json_response(Ok())
 
 
@@ -420,5 +424,7 @@ async def update_node(request: web.Request) -> web.Response:
 )
 async def delete_node(request: web.Request) -> web.Response:
     async with ctx.uow(request) as uow:
-        await service.delete_node(uow, ctx.actor(request), int(request.match_info["node_id"]))
+        await classifier_service.delete_node(
+            uow, ctx.actor(request), int(request.match_info["node_id"])
+        )
     return ctx.json_response(Ok())

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from kompas_cc.clients import forms, service
+from kompas_cc.clients import access, classifier_service, dossier, forms, service
 from kompas_cc.clients.schemas import (
     ClientIn,
     ClientListQuery,
@@ -28,7 +28,7 @@ from kompas_cc.webapp.routing import Routes, id_param
 from kompas_cc.webapp.tables import table_response
 from kompas_cc.webapp.templates import formatter, gettext, render
 
-POLICY = web.AppKey("clients_policy", service.ClientsPolicy)
+POLICY = web.AppKey("clients_policy", access.ClientsPolicy)
 TIMELINE = web.AppKey("clients_timeline", TimelineRegistry)
 
 routes = Routes(tag="clients")
@@ -39,7 +39,7 @@ ADMIN = {Role.ADMIN}
 CLIENT_ID = id_param("client_id")
 
 
-def policy(request: web.Request) -> service.ClientsPolicy:
+def policy(request: web.Request) -> access.ClientsPolicy:
     return request.app[POLICY]
 
 
@@ -55,7 +55,7 @@ async def _choices(request: web.Request) -> dict[str, Any]:
     async with ctx.uow(request) as uow:
         statuses = await service.list_statuses(uow)
         managers = await service.list_user_choices(uow)
-        tree = await service.load_tree(uow)
+        tree = await classifier_service.load_tree(uow)
     return {"statuses": statuses, "managers": managers, "tree": tree}
 
 
@@ -68,7 +68,7 @@ async def clients_list(request: web.Request) -> web.Response:
     query = ctx.parse_query(request, ClientListQuery)
     async with ctx.uow(request) as uow:
         page = await service.list_clients(uow, who, policy(request), query)
-        nodes = await service.list_nodes(uow, who, policy(request))
+        nodes = await classifier_service.list_nodes(uow, who, policy(request))
     choices = await _choices(request)
     counts = {n.id: n.client_count for n in nodes}
     context = {"page": page, "query": query, "counts": counts, **choices}
@@ -204,7 +204,7 @@ async def _timeline(request: web.Request, cid: int) -> tuple[list[Any], dict[str
     until = _day_bound(request.query.get("until"), fmt_zone, end=True)
     window = TimelineWindow(client_id=cid, since=since, until=until, limit=500)
     async with ctx.uow(request) as uow:
-        await service.require_visible(uow, ctx.actor(request), policy(request), cid)
+        await dossier.require_visible(uow, ctx.actor(request), policy(request), cid)
         entries = await request.app[TIMELINE].collect(uow, window, set(kinds) or None)
     filters = {
         "kinds": kinds,
@@ -221,11 +221,11 @@ async def client_card(request: web.Request) -> web.Response:
     cid = client_id(request)
     async with ctx.uow(request) as uow:
         client = await service.get_client(uow, who, policy(request), cid)
-        people = await service.list_contact_persons(uow, who, policy(request), cid)
-        notes = await service.list_notes(uow, who, policy(request), cid)
-        files = await service.list_files(uow, who, policy(request), cid)
-        audit = await service.list_audit(uow, who, policy(request), cid)
-        tree = await service.load_tree(uow)
+        people = await dossier.list_contact_persons(uow, who, policy(request), cid)
+        notes = await dossier.list_notes(uow, who, policy(request), cid)
+        files = await dossier.list_files(uow, who, policy(request), cid)
+        audit = await dossier.list_audit(uow, who, policy(request), cid)
+        tree = await classifier_service.load_tree(uow)
     entries, timeline_filters = await _timeline(request, cid)
     context = {
         "client": client,
@@ -259,7 +259,7 @@ async def client_note(request: web.Request) -> web.Response:
     try:
         data = validate_model(NoteIn, {"text": str(form.get("text", ""))}, "The note")
         async with ctx.uow(request) as uow:
-            await service.add_note(
+            await dossier.add_note(
                 uow, ctx.actor(request), policy(request), cid, data, ctx.now(request)
             )
     except ValidationFailed as exc:
@@ -280,7 +280,7 @@ async def client_file_upload(request: web.Request) -> web.Response:
     content = upload.file.read()
     try:
         async with ctx.uow(request) as uow:
-            await service.add_file(
+            await dossier.add_file(
                 uow,
                 ctx.actor(request),
                 policy(request),
@@ -290,7 +290,7 @@ async def client_file_upload(request: web.Request) -> web.Response:
                 content,
                 ctx.now(request),
             )
-    except service.BadUpload as exc:
+    except dossier.BadUpload as exc:
         ctx.flash(request, gettext(request, exc.message), "error")
         raise web.HTTPFound(f"/clients/{cid}#files") from None
     ctx.flash(request, gettext(request, "The file was attached"), "success")
@@ -302,7 +302,7 @@ async def client_file_upload(request: web.Request) -> web.Response:
 )
 async def client_file_download(request: web.Request) -> web.StreamResponse:
     async with ctx.uow(request) as uow:
-        meta, path = await service.open_file(
+        meta, path = await dossier.open_file(
             uow,
             ctx.actor(request),
             policy(request),
@@ -326,7 +326,7 @@ async def client_categories(request: web.Request) -> web.Response:
     form = await request.post()
     cid = client_id(request)
     async with ctx.uow(request) as uow:
-        await service.place_client(
+        await classifier_service.place_client(
             uow, ctx.actor(request), policy(request), cid, forms.node_ids(form), ctx.now(request)
         )
     ctx.flash(request, gettext(request, "The classification was saved"), "success")
@@ -395,7 +395,7 @@ async def _save_contact(request: web.Request, person_id: int | None) -> web.Resp
             ContactPersonIn, forms.person_data(form), "The contact person", _region(request)
         )
         async with ctx.uow(request) as uow:
-            await service.save_contact_person(
+            await dossier.save_contact_person(
                 uow, ctx.actor(request), policy(request), cid, data, ctx.now(request), person_id
             )
     except ValidationFailed as exc:
@@ -412,7 +412,7 @@ async def _save_contact(request: web.Request, person_id: int | None) -> web.Resp
 async def contact_delete(request: web.Request) -> web.Response:
     cid = client_id(request)
     async with ctx.uow(request) as uow:
-        await service.remove_contact_person(
+        await dossier.remove_contact_person(
             uow,
             ctx.actor(request),
             policy(request),
@@ -431,8 +431,8 @@ async def contact_delete(request: web.Request) -> web.Response:
 async def classifier_page(request: web.Request) -> web.Response:
     who = ctx.actor(request)
     async with ctx.uow(request) as uow:
-        nodes = await service.list_nodes(uow, who, policy(request))
-        tree = await service.load_tree(uow)
+        nodes = await classifier_service.list_nodes(uow, who, policy(request))
+        tree = await classifier_service.load_tree(uow)
     context = {
         "tree": tree,
         "counts": {n.id: n.client_count for n in nodes},
@@ -459,7 +459,7 @@ def _node_data(form: Any) -> NodeIn:
 async def node_create(request: web.Request) -> web.Response:
     data = _node_data(await request.post())
     async with ctx.uow(request) as uow:
-        await service.create_node(uow, ctx.actor(request), data)
+        await classifier_service.create_node(uow, ctx.actor(request), data)
     ctx.flash(request, gettext(request, "The category was created"), "success")
     raise web.HTTPFound("/classifier")
 
@@ -468,7 +468,9 @@ async def node_create(request: web.Request) -> web.Response:
 async def node_update(request: web.Request) -> web.Response:
     data = _node_data(await request.post())
     async with ctx.uow(request) as uow:
-        await service.update_node(uow, ctx.actor(request), int(request.match_info["node_id"]), data)
+        await classifier_service.update_node(
+            uow, ctx.actor(request), int(request.match_info["node_id"]), data
+        )
     ctx.flash(request, gettext(request, "The category was saved"), "success")
     raise web.HTTPFound("/classifier")
 
@@ -480,7 +482,9 @@ async def node_update(request: web.Request) -> web.Response:
 )
 async def node_delete(request: web.Request) -> web.Response:
     async with ctx.uow(request) as uow:
-        await service.delete_node(uow, ctx.actor(request), int(request.match_info["node_id"]))
+        await classifier_service.delete_node(
+            uow, ctx.actor(request), int(request.match_info["node_id"])
+        )
     ctx.flash(request, gettext(request, "The category was deleted"), "success")
     raise web.HTTPFound("/classifier")
 

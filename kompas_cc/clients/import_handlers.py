@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from kompas_cc.clients import import_service, importing, service
+from kompas_cc.clients import access, import_service, importing
 from kompas_cc.clients.handlers import POLICY, READERS
 from kompas_cc.clients.import_service import ExportRow, ImportOptions, ImportPlace
 from kompas_cc.clients.importing import FIELD_LABELS, TARGETS, ClientKind, ImportReport, RowError
@@ -79,7 +79,7 @@ class ImportResultOut(BaseModel):
 # -- helpers ----------------------------------------------------------------------------
 
 
-def _policy(request: web.Request) -> service.ClientsPolicy:
+def _policy(request: web.Request) -> access.ClientsPolicy:
     return request.app[POLICY]
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from sqlalchemy import column, select, table, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from kompas_cc.clients import importing, repo, service
+from kompas_cc.clients import access, classifier_service, importing, repo, service
 from kompas_cc.clients.classifier import Tree
 from kompas_cc.clients.importing import (
     ClientKind,
@@ -303,7 +303,7 @@ async def load_lookups(uow: UnitOfWork) -> Lookups:
             _users.c.is_active.is_(True), _users.c.role.in_(("admin", "manager", "operator"))
         )
     )
-    tree = await service.load_tree(uow)
+    tree = await classifier_service.load_tree(uow)
     return Lookups.build(
         ((s.id, s.name) for s in statuses),
         ((r[0], r[1], r[2]) for r in rows.all()),
@@ -332,7 +332,7 @@ async def _open_transaction(uow: UnitOfWork) -> None:
 async def _import_row(
     uow: UnitOfWork,
     actor: Actor,
-    policy: service.ClientsPolicy,
+    policy: access.ClientsPolicy,
     parsed: importing.ParsedRow,
     options: ImportOptions,
     now: datetime,
@@ -373,7 +373,7 @@ async def _import_row(
 async def import_rows(
     uows: UowFactory,
     actor: Actor,
-    policy: service.ClientsPolicy,
+    policy: access.ClientsPolicy,
     headers: Sequence[str],
     rows: Sequence[Sequence[str]],
     options: ImportOptions,
@@ -492,7 +492,7 @@ def _options_json(options: ImportOptions) -> str:
 async def run_import(
     uows: UowFactory,
     actor: Actor,
-    policy: service.ClientsPolicy,
+    policy: access.ClientsPolicy,
     place: ImportPlace,
     token: str,
     options: ImportOptions | None,
@@ -584,14 +584,14 @@ class ExportRow:
 
 
 async def export_clients(
-    uow: UnitOfWork, actor: Actor, policy: service.ClientsPolicy, query: ClientListQuery
+    uow: UnitOfWork, actor: Actor, policy: access.ClientsPolicy, query: ClientListQuery
 ) -> list[ExportRow]:
     """Every client the list shows for `query` (all pages), with the columns of the export.
 
     Filtering, visibility and order are list_clients' own: its pages give the ids, and the
     remaining columns are read for each page's ids in a few batched queries.
     """
-    tree = await service.load_tree(uow)
+    tree = await classifier_service.load_tree(uow)
     out: list[ExportRow] = []
     page_number = 1
     while True:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kompas_cc.clients import service
+from kompas_cc.clients import access, service
 from kompas_cc.clients.schemas import ClientIn, ClientListQuery
 from kompas_cc.core.actor import Actor, Role
 from kompas_cc.db.uow import UowFactory
@@ -20,12 +20,12 @@ async def _seed(uow_factory: UowFactory, count: int) -> None:
         await staff_service.create_user(uow, admin, "long enough password", NOW)
         for n in range(count):
             data = ClientIn(kind="legal", name=f"ООО «Клиент {n:02d}»")
-            await service.create_client(uow, ADMIN, service.ClientsPolicy(), data, NOW)
+            await service.create_client(uow, ADMIN, access.ClientsPolicy(), data, NOW)
 
 
 async def test_total_is_exact_under_the_cap(uow_factory: UowFactory) -> None:
     await _seed(uow_factory, 5)
-    policy = service.ClientsPolicy(count_cap=10)
+    policy = access.ClientsPolicy(count_cap=10)
     async with uow_factory() as uow:
         first = await service.list_clients(uow, ADMIN, policy, ClientListQuery(per_page=2))
         last = await service.list_clients(uow, ADMIN, policy, ClientListQuery(per_page=2, page=3))
@@ -36,7 +36,7 @@ async def test_total_is_exact_under_the_cap(uow_factory: UowFactory) -> None:
 
 async def test_total_past_the_cap_says_more_than(uow_factory: UowFactory) -> None:
     await _seed(uow_factory, 7)
-    policy = service.ClientsPolicy(count_cap=3)
+    policy = access.ClientsPolicy(count_cap=3)
     async with uow_factory() as uow:
         page = await service.list_clients(uow, ADMIN, policy, ClientListQuery(per_page=2, page=2))
     assert (page.total, page.total_exact, page.has_more) == (3, False, True)
