@@ -32,7 +32,6 @@ POLICY = web.AppKey("clients_policy", access.ClientsPolicy)
 TIMELINE = web.AppKey("clients_timeline", TimelineRegistry)
 
 routes = Routes(tag="clients")
-TIMELINE_COLUMNS = ("When", "Kind", "What", "Details", "Who")
 READERS = STAFF_ROLES | {Role.DEALER}
 EDITORS = {Role.ADMIN, Role.MANAGER}
 ADMIN = {Role.ADMIN}
@@ -248,8 +247,15 @@ async def client_card(request: web.Request) -> web.Response:
 async def client_timeline_export(request: web.Request) -> web.StreamResponse:
     entries, _ = await _timeline(request, client_id(request))
     fmt = formatter(request)
-    rows = [[fmt.datetime(e.at), e.kind, e.title, e.body or "", e.author or ""] for e in entries]
-    return table_response(f"client-{client_id(request)}-timeline", TIMELINE_COLUMNS, rows, "csv")
+
+    def _(text: str) -> str:
+        return gettext(request, text)
+
+    columns = (_("When"), _("Kind"), _("What"), _("Details"), _("Who"))
+    rows = [
+        [fmt.datetime(e.at), _(e.kind), _(e.title), e.body or "", e.author or ""] for e in entries
+    ]
+    return table_response(f"client-{client_id(request)}-timeline", columns, rows, "csv")
 
 
 @routes.post(f"/clients/{CLIENT_ID}/notes", roles=READERS, name="client_note")
