@@ -28,9 +28,8 @@ class ClientsPolicy:
     upload_max_bytes: int = 10 * 1024 * 1024
     upload_allowed_types: tuple[str, ...] = ()
     page_size: int = 50
-    #: Lists count their matches exactly up to this many; past it they say "more than",
-    #: so that a million clients never cost a full count per page.
-    count_cap: int = 1000
+    #: Counts of a list's matches stop here and say "more than".
+    count_cap: int = 100_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, create_model
 from kompas_cc.clients import access, classifier_service, dossier, service
 from kompas_cc.clients.handlers import POLICY, READERS, TIMELINE
 from kompas_cc.clients.schemas import (
+    ClientCount,
     ClientIn,
     ClientListQuery,
     ClientOut,
@@ -93,6 +94,20 @@ async def list_clients(request: web.Request) -> web.Response:
     async with ctx.uow(request) as uow:
         page = await service.list_clients(uow, ctx.actor(request), _policy(request), query)
     return ctx.json_response(page)
+
+
+@routes.get(
+    f"{BASE}/count",
+    roles=READERS,
+    query=ClientListQuery,
+    response=ClientCount,
+    summary="How many clients match the list's filters (exact up to a cap)",
+)
+async def count_clients(request: web.Request) -> web.Response:
+    query = ctx.parse_query(request, ClientListQuery)
+    async with ctx.uow(request) as uow:
+        counted = await service.count_clients(uow, ctx.actor(request), _policy(request), query)
+    return ctx.json_response(counted)
 
 
 @routes.get(

@@ -245,7 +245,7 @@ async def client_card(request: web.Request) -> web.Response:
 
 @routes.get(f"/clients/{CLIENT_ID}/timeline.csv", roles=READERS, name="client_timeline_csv")
 async def client_timeline_export(request: web.Request) -> web.StreamResponse:
-    entries, _ = await _timeline(request, client_id(request))
+    entries, _filters = await _timeline(request, client_id(request))
     fmt = formatter(request)
 
     def _(text: str) -> str:

@@ -257,8 +257,9 @@ class ClientBrief(BaseModel):
 
 
 class ClientPage(BaseModel):
-    """One page of a list. `total` is exact when `total_exact`; past the count cap it is the
-    cap (the UI says "more than"), so that a million rows never cost a full count."""
+    """One page of a list. `total` is the number of matches known from this page: exact when
+    `total_exact` (the last page), otherwise there are more (`has_more`) and
+    `GET /api/v1/clients/count` tells how many."""
 
     items: list[ClientBrief]
     page: int
@@ -290,6 +291,11 @@ class ClientListQuery(_In):
 
     def sort_keys(self) -> list[tuple[str, bool]]:
         return [(p.strip().lstrip("-"), p.strip().startswith("-")) for p in self.sort.split(",")]
+
+
+class ClientCount(BaseModel):
+    count: int
+    exact: bool
 
 
 class LookupQuery(_In):

@@ -38,6 +38,7 @@ from kompas_cc.clients.models import (
 from kompas_cc.clients.schemas import (
     CLIENT_FIELDS,
     ClientBrief,
+    ClientCount,
     ClientIn,
     ClientListQuery,
     ClientOut,
@@ -156,9 +157,9 @@ async def _client_out(
     )
 
 
-async def list_clients(
+async def _list_filters(
     uow: UnitOfWork, actor: Actor, policy: ClientsPolicy, query: ClientListQuery
-) -> ClientPage:
+) -> list[ColumnElement[bool]]:
     filters: list[ColumnElement[bool]] = [visibility(actor, policy)]
     if query.archived:
         filters.append(Client.archived_at.is_not(None))
@@ -178,17 +179,19 @@ async def list_clients(
         tree = await load_tree(uow)
         for group in tree.filter_groups(query.node):
             filters.append(repo.in_any_node(group))
+    return filters
+
+
+async def list_clients(
+    uow: UnitOfWork, actor: Actor, policy: ClientsPolicy, query: ClientListQuery
+) -> ClientPage:
+    filters = await _list_filters(uow, actor, policy, query)
     offset = (query.page - 1) * query.per_page
     stmt = repo.client_list_stmt(filters, query.sort_keys())
     rows = list((await uow.session.execute(stmt.limit(query.per_page + 1).offset(offset))).all())
     has_more = len(rows) > query.per_page
     rows = rows[: query.per_page]
-    if not has_more and (rows or offset == 0):
-        total, exact = offset + len(rows), True
-    else:
-        cap = policy.count_cap
-        counted = await repo.count_clients(uow.session, filters, cap + 1)
-        total, exact = min(counted, cap), counted <= cap
+    total, exact = offset + len(rows), not has_more
     ids = [row[0].id for row in rows]
     first_phone: dict[int, str] = {}
     for phone in await repo.list_phones(uow.session, ids):
@@ -216,6 +219,19 @@ async def list_clients(
         total_exact=exact,
         has_more=has_more,
     )
+
+
+async def count_clients(
+    uow: UnitOfWork, actor: Actor, policy: ClientsPolicy, query: ClientListQuery
+) -> ClientCount:
+    """How many clients match a list's filters, counted up to the policy's cap.
+
+    Lists do not count (a count over a million rows costs more than the page itself); the
+    panel asks for this separately and shows the figure when it arrives.
+    """
+    filters = await _list_filters(uow, actor, policy, query)
+    counted = await repo.count_clients(uow.session, filters, policy.count_cap + 1)
+    return ClientCount(count=min(counted, policy.count_cap), exact=counted <= policy.count_cap)
 
 
 def _phone_filter(raw: str, region: str) -> ColumnElement[bool]:

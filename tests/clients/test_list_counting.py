@@ -1,4 +1,4 @@
-"""Lists count exactly up to a cap and say "more than" past it; pages still go on."""
+"""Lists fetch one page without counting; the count is asked for separately, up to a cap."""
 
 from __future__ import annotations
 
@@ -23,21 +23,22 @@ async def _seed(uow_factory: UowFactory, count: int) -> None:
             await service.create_client(uow, ADMIN, access.ClientsPolicy(), data, NOW)
 
 
-async def test_total_is_exact_under_the_cap(uow_factory: UowFactory) -> None:
+async def test_pages_know_whether_more_follow(uow_factory: UowFactory) -> None:
     await _seed(uow_factory, 5)
-    policy = access.ClientsPolicy(count_cap=10)
+    policy = access.ClientsPolicy()
     async with uow_factory() as uow:
         first = await service.list_clients(uow, ADMIN, policy, ClientListQuery(per_page=2))
         last = await service.list_clients(uow, ADMIN, policy, ClientListQuery(per_page=2, page=3))
-    assert (first.total, first.total_exact, first.has_more) == (5, True, True)
+    assert (first.total, first.total_exact, first.has_more) == (2, False, True)
     assert (last.total, last.total_exact, last.has_more) == (5, True, False)
     assert [c.name for c in last.items] == ["ООО «Клиент 04»"]
 
 
-async def test_total_past_the_cap_says_more_than(uow_factory: UowFactory) -> None:
+async def test_count_is_exact_up_to_the_cap(uow_factory: UowFactory) -> None:
     await _seed(uow_factory, 7)
-    policy = access.ClientsPolicy(count_cap=3)
+    query = ClientListQuery(q="клиент")
     async with uow_factory() as uow:
-        page = await service.list_clients(uow, ADMIN, policy, ClientListQuery(per_page=2, page=2))
-    assert (page.total, page.total_exact, page.has_more) == (3, False, True)
-    assert len(page.items) == 2
+        exact = await service.count_clients(uow, ADMIN, access.ClientsPolicy(), query)
+        capped = await service.count_clients(uow, ADMIN, access.ClientsPolicy(count_cap=3), query)
+    assert (exact.count, exact.exact) == (7, True)
+    assert (capped.count, capped.exact) == (3, False)
