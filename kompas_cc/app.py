@@ -6,6 +6,7 @@ stopped in reverse.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -113,19 +114,34 @@ TOKEN_CACHE_SIZE = 10_000
 def _actor_resolver(app: web.Application, bus: Bus) -> keys.ActorResolver:
     tokens: TtlCache[str, Actor] = TtlCache(TOKEN_CACHE_TTL_S, TOKEN_CACHE_SIZE)
     bus.subscribe(CredentialsChanged, lambda _event: tokens.clear())
+    pending: dict[str, asyncio.Future[Actor | None]] = {}
 
     async def by_session(user_id: int, version: int) -> Actor | None:
-        async with app[keys.UOW]() as uow:
+        async with app[keys.UOW](write=False) as uow:
             return await staff_service.actor_for_session(uow, user_id, version)
 
+    async def resolve_token(token: str) -> Actor | None:
+        now = app[keys.CLOCK].now()
+        async with app[keys.UOW](write=False) as uow:
+            owner = await staff_service.owner_of_token(uow, token, now)
+        if owner is None:
+            return None
+        if owner.stale_use:
+            async with app[keys.UOW]() as uow:
+                await staff_service.mark_token_used(uow, owner.token_id, now)
+        tokens.put(token, owner.actor)
+        return owner.actor
+
     async def by_token(token: str) -> Actor | None:
+        """From the cache; on a miss, one lookup shared by every request waiting for it."""
         cached = tokens.get(token)
         if cached is not None:
             return cached
-        async with app[keys.UOW]() as uow:
-            actor = await staff_service.actor_for_token(uow, token, app[keys.CLOCK].now())
-        if actor is not None:
-            tokens.put(token, actor)
-        return actor
+        waiting = pending.get(token)
+        if waiting is None:
+            waiting = asyncio.ensure_future(resolve_token(token))
+            pending[token] = waiting
+            waiting.add_done_callback(lambda _f: pending.pop(token, None))
+        return await asyncio.shield(waiting)
 
     return keys.ActorResolver(by_session=by_session, by_token=by_token)

@@ -13,10 +13,15 @@ from kompas_cc.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+#: How long a stopping server lets requests in flight finish.
+SHUTDOWN_TIMEOUT_S = 5.0
+
 
 async def start(settings: Settings, app: web.Application | None = None) -> web.AppRunner:
     await upgrade(settings.database_url)
-    runner = web.AppRunner(app or build_app(settings), access_log=None)
+    runner = web.AppRunner(
+        app or build_app(settings), access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S
+    )
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()

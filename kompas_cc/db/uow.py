@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from types import TracebackType
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kompas_cc.core.bus import Bus
 from kompas_cc.core.events import Event
+from kompas_cc.db.engine import BEGIN_OPTION
 
 
 class UnitOfWork:
@@ -16,11 +17,19 @@ class UnitOfWork:
 
     Services call `uow.emit(event)`; the events reach the bus only once the commit
     succeeded, so no subscriber ever sees a change that was rolled back.
+
+    `write=False` declares that the work only reads. On SQLite a writing unit takes the
+    write lock when it begins (BEGIN IMMEDIATE), so it waits its turn instead of failing
+    when it later upgrades a read snapshot that another writer has overtaken; reading
+    units never wait.
     """
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], bus: Bus) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], bus: Bus, *, write: bool = True
+    ) -> None:
         self._sessions = sessions
         self._bus = bus
+        self._write = write
         self._session: AsyncSession | None = None
         self._events: list[Event] = []
 
@@ -36,6 +45,8 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._sessions()
         self._events = []
+        if self._write:
+            await self._session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
         return self
 
     async def commit(self) -> None:
@@ -62,8 +73,12 @@ class UnitOfWork:
             self._session = None
 
 
-UowFactory = Callable[[], UnitOfWork]
+class UowFactory(Protocol):
+    def __call__(self, *, write: bool = True) -> UnitOfWork: ...
 
 
 def make_uow_factory(sessions: async_sessionmaker[AsyncSession], bus: Bus) -> UowFactory:
-    return lambda: UnitOfWork(sessions, bus)
+    def factory(*, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(sessions, bus, write=write)
+
+    return factory

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kompas_cc.staff.models import ApiToken, User
@@ -40,3 +42,17 @@ async def list_tokens(session: AsyncSession, user_id: int) -> list[ApiToken]:
 
 def add_user(session: AsyncSession, user: User) -> None:
     session.add(user)
+
+
+async def touch_token(
+    session: AsyncSession, token_id: int, now: datetime, older_than: datetime
+) -> None:
+    """One statement, so concurrent callers simply queue for the write lock."""
+    await session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < older_than),
+        )
+        .values(last_used_at=now)
+    )

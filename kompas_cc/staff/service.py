@@ -247,16 +247,32 @@ async def issue_token(uow: UnitOfWork, actor: Actor, name: str, now: datetime) -
     return token
 
 
-async def actor_for_token(uow: UnitOfWork, token: str, now: datetime) -> Actor | None:
+@dataclass(frozen=True, slots=True)
+class TokenOwner:
+    """Whose API token this is; `stale_use` when its "last used" mark is over a minute old."""
+
+    actor: Actor
+    token_id: int
+    stale_use: bool
+
+
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+async def owner_of_token(uow: UnitOfWork, token: str, now: datetime) -> TokenOwner | None:
+    """Read only: the hot path of every API call must not take a write lock."""
     row = await repo.find_token_by_hash(uow.session, _hash_token(token))
     if row is None or row.revoked_at is not None:
         return None
     user = await repo.get_user(uow.session, row.user_id)
     if user is None or not user.is_active:
         return None
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-        row.last_used_at = now
-    return to_actor(user)
+    stale = row.last_used_at is None or now - row.last_used_at > TOKEN_USE_RESOLUTION
+    return TokenOwner(actor=to_actor(user), token_id=row.id, stale_use=stale)
+
+
+async def mark_token_used(uow: UnitOfWork, token_id: int, now: datetime) -> None:
+    await repo.touch_token(uow.session, token_id, now, now - TOKEN_USE_RESOLUTION)
 
 
 async def list_tokens(uow: UnitOfWork, actor: Actor) -> list[TokenOut]:

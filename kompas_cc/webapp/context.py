@@ -36,7 +36,8 @@ def session(request: web.Request) -> Session:
 
 
 def uow(request: web.Request) -> UnitOfWork:
-    return request.app[keys.UOW]()
+    """The request's unit of work; GET and HEAD only read."""
+    return request.app[keys.UOW](write=request.method not in ("GET", "HEAD"))
 
 
 def now(request: web.Request) -> datetime:
