@@ -1,0 +1,1 @@
+"""Benchmarks of KOMPAS: seeding a big database, HTTP load, demo start-up. See README.md."""
