@@ -87,8 +87,13 @@ async def save_contact_person(
     await uow.session.flush()
     add_contacts(uow, client_id, person.id, data.phones, data.emails)
     client.updated_at = now
-    await uow.session.flush()
-    client.search_text = search_text(client, await repo.search_parts(uow.session, client_id))
+    if person_id is None:
+        # A new person only adds words to the search key; no need to read it all back.
+        added = [data.name.casefold(), *(e.address for e in data.emails)]
+        client.search_text = " ".join([client.search_text, *added])
+    else:
+        await uow.session.flush()
+        client.search_text = search_text(client, await repo.search_parts(uow.session, client_id))
     numbers = old_numbers | {p.number for p in data.phones}
     if numbers:
         uow.emit(ClientPhonesChanged(client_id, tuple(sorted(numbers))))
