@@ -172,7 +172,9 @@ def check_upload(policy: ClientsPolicy, filename: str, size: int) -> str:
     """The content type of an acceptable upload, judged by its name; else a clear error."""
     if size > policy.upload_max_bytes:
         limit_mb = policy.upload_max_bytes / (1024 * 1024)
-        raise BadUpload(f"The file is larger than {limit_mb:g} MB", fields={"file": "too large"})
+        raise BadUpload(
+            "The file is larger than the upload limit", fields={"file": f"{limit_mb:g} MB"}
+        )
     if size == 0:
         raise BadUpload("The file is empty", fields={"file": "empty"})
     content_type, _ = mimetypes.guess_type(filename)

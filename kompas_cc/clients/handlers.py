@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from kompas_cc.clients import access, classifier_service, dossier, forms, service
+from kompas_cc.clients.audit import AUDIT_FIELD_LABELS
 from kompas_cc.clients.schemas import (
     ClientIn,
     ClientListQuery,
@@ -253,7 +254,14 @@ async def client_timeline_export(request: web.Request) -> web.StreamResponse:
 
     columns = (_("When"), _("Kind"), _("What"), _("Details"), _("Who"))
     rows = [
-        [fmt.datetime(e.at), _(e.kind), _(e.title), e.body or "", e.author or ""] for e in entries
+        [
+            fmt.datetime(e.at),
+            _(e.kind),
+            _(AUDIT_FIELD_LABELS.get(e.title, e.title)) if e.kind == "change" else e.title,
+            e.body or "",
+            e.author or "",
+        ]
+        for e in entries
     ]
     return table_response(f"client-{client_id(request)}-timeline", columns, rows, "csv")
 
@@ -297,8 +305,7 @@ async def client_file_upload(request: web.Request) -> web.Response:
                 ctx.now(request),
             )
     except dossier.BadUpload as exc:
-        ctx.flash(request, gettext(request, exc.message), "error")
-        raise web.HTTPFound(f"/clients/{cid}#files") from None
+        _back_with_error(request, exc, f"/clients/{cid}#files")
     ctx.flash(request, gettext(request, "The file was attached"), "success")
     raise web.HTTPFound(f"/clients/{cid}#files")
 
