@@ -19,6 +19,8 @@ from kompas_cc.clients import api as clients_api
 from kompas_cc.clients import dossier as clients_dossier
 from kompas_cc.clients import handlers as clients_handlers
 from kompas_cc.clients import import_handlers as clients_import
+from kompas_cc.clients import subscribers as clients_subscribers
+from kompas_cc.clients.lookup_cache import LookupCache
 from kompas_cc.clients.timeline import TimelineRegistry
 from kompas_cc.core.actor import Actor
 from kompas_cc.core.bus import Bus
@@ -65,6 +67,8 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
     app[keys.CLOCK] = clock or SystemClock()
     app[keys.SECRET] = load_secret(settings)
     app[clients_handlers.POLICY] = clients_policy(settings)
+    app[clients_handlers.LOOKUP_CACHE] = lookup_cache = LookupCache()
+    clients_subscribers.register(bus, lookup_cache)
     app[clients_handlers.TIMELINE] = timeline = TimelineRegistry()
     timeline.register({"note", "file", "change"}, clients_dossier.timeline_source)
     setup_templates(app)

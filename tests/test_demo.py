@@ -25,6 +25,7 @@ from kompas_cc.clients import access as clients_access
 from kompas_cc.clients import classifier_service as clients_classifier
 from kompas_cc.clients import dossier as clients_dossier
 from kompas_cc.clients import service as clients_service
+from kompas_cc.clients.lookup_cache import LookupCache
 from kompas_cc.clients.schemas import (
     ClientIn,
     ClientListQuery,
@@ -435,11 +436,11 @@ async def test_a_seeded_phone_finds_its_client(demo_uow: UowFactory, seeded: See
         for client in clients[:10]:
             number = client.phones[0].number
             matches = await clients_service.lookup_phone(
-                reader, admin, POLICY, format_phone(number)
+                reader, LookupCache(), admin, POLICY, format_phone(number)
             )
             assert [m.client_id for m in matches] == [client.id]
         typed = "8" + person.phones[0].number[2:]  # as an operator types it: 8916...
-        matches = await clients_service.lookup_phone(reader, admin, POLICY, typed)
+        matches = await clients_service.lookup_phone(reader, LookupCache(), admin, POLICY, typed)
         assert [(m.client_id, m.contact_person_id) for m in matches] == [(legal.id, person.id)]
     finally:
         await reader.close()

@@ -8,7 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel, create_model
 
 from kompas_cc.clients import access, classifier_service, dossier, service
-from kompas_cc.clients.handlers import POLICY, READERS, TIMELINE
+from kompas_cc.clients.handlers import LOOKUP_CACHE, POLICY, READERS, TIMELINE
 from kompas_cc.clients.schemas import (
     ClientCount,
     ClientIn,
@@ -121,7 +121,10 @@ async def count_clients(request: web.Request) -> web.Response:
 async def lookup(request: web.Request) -> web.Response:
     query = ctx.parse_query(request, LookupQuery)
     reader = request.app[keys.READER]
-    matches = await service.lookup_phone(reader, ctx.actor(request), _policy(request), query.phone)
+    cache = request.app[LOOKUP_CACHE]
+    matches = await service.lookup_phone(
+        reader, cache, ctx.actor(request), _policy(request), query.phone
+    )
     return ctx.json_response(matches)
 
 

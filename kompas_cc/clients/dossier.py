@@ -11,7 +11,7 @@ from pathlib import Path
 from kompas_cc.clients import repo
 from kompas_cc.clients.access import ClientsPolicy, require_client, require_person
 from kompas_cc.clients.audit import record_change
-from kompas_cc.clients.events import ClientPhonesChanged
+from kompas_cc.clients.events import ClientPhonesChanged, ClientUpdated
 from kompas_cc.clients.models import ClientFile, ClientNote, ContactPerson
 from kompas_cc.clients.schemas import (
     AuditOut,
@@ -97,6 +97,7 @@ async def save_contact_person(
     numbers = old_numbers | {p.number for p in data.phones}
     if numbers:
         uow.emit(ClientPhonesChanged(client_id, tuple(sorted(numbers))))
+    uow.emit(ClientUpdated(client_id, ("contact_person",), actor.id))
     return person.id
 
 
@@ -122,6 +123,7 @@ async def remove_contact_person(
     record_change(uow, client_id, actor, now, "contact_person", person.name, None)
     if numbers:
         uow.emit(ClientPhonesChanged(client_id, tuple(numbers)))
+    uow.emit(ClientUpdated(client_id, ("contact_person",), actor.id))
 
 
 # -- notes, files, audit ---------------------------------------------------------------

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from kompas_cc.clients import access, classifier_service, dossier, forms, service
 from kompas_cc.clients.audit import AUDIT_FIELD_LABELS
+from kompas_cc.clients.lookup_cache import LookupCache
 from kompas_cc.clients.schemas import (
     ClientIn,
     ClientListQuery,
@@ -31,6 +32,7 @@ from kompas_cc.webapp.templates import formatter, gettext, render
 
 POLICY = web.AppKey("clients_policy", access.ClientsPolicy)
 TIMELINE = web.AppKey("clients_timeline", TimelineRegistry)
+LOOKUP_CACHE = web.AppKey("clients_lookup_cache", LookupCache)
 
 routes = Routes(tag="clients")
 READERS = STAFF_ROLES | {Role.DEALER}

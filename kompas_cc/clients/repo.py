@@ -82,16 +82,14 @@ async def list_category_ids(session: AsyncSession, client_id: int) -> list[int]:
     return sorted(result.scalars())
 
 
-#: The call pop-up lookup, for the fast read path: plain SQL, named parameters
-#: :number (E.164), :scope ("all", "own" or "none") and :user_id (for "own").
+#: The call pop-up lookup, for the fast read path: plain SQL, one named parameter,
+#: :number (E.164). Who may see which row is decided afterwards, in Python.
 PHONE_LOOKUP_SQL = """
-SELECT c.id, c.name, c.kind, p.contact_person_id, cp.name
+SELECT c.id, c.name, c.kind, p.contact_person_id, cp.name, c.manager_id
 FROM client_phones AS p
 JOIN clients AS c ON c.id = p.client_id
 LEFT JOIN contact_persons AS cp ON cp.id = p.contact_person_id
-WHERE p.number = :number
-  AND c.archived_at IS NULL
-  AND (:scope = 'all' OR (:scope = 'own' AND c.manager_id = :user_id))
+WHERE p.number = :number AND c.archived_at IS NULL
 ORDER BY c.id, p.id
 """
 

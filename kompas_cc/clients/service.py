@@ -29,6 +29,7 @@ from kompas_cc.clients.events import (
     ClientsMerged,
     ClientUpdated,
 )
+from kompas_cc.clients.lookup_cache import LookupCache, PhoneOwner
 from kompas_cc.clients.models import (
     Client,
     ClientEmail,
@@ -253,28 +254,33 @@ def _search_filter(text: str, region: str) -> ColumnElement[bool]:
 
 
 async def lookup_phone(
-    reader: FastReader, actor: Actor, policy: ClientsPolicy, raw: str
+    reader: FastReader, cache: LookupCache, actor: Actor, policy: ClientsPolicy, raw: str
 ) -> list[LookupMatch]:
     """Clients (and contact persons) with this number typed in any form: the pop-up lookup.
 
-    Runs on the fast read path (kompas_cc.db.fastread): one indexed query, no ORM.
+    Runs on the fast read path (kompas_cc.db.fastread): one indexed query, no ORM, and its
+    answers are remembered until the data behind them changes (clients.lookup_cache).
     """
     number = try_normalize_phone(raw, policy.region)
     if number is None:
         return []
+    owners = cache.get(number)
+    if owners is None:
+        rows = await reader.fetch(repo.PHONE_LOOKUP_SQL, {"number": number})
+        owners = tuple(PhoneOwner(*row) for row in rows)
+        cache.put(number, owners)
     scope = visibility_scope(actor, policy)
-    params = {"number": number, "scope": scope.kind, "user_id": scope.user_id}
-    rows = await reader.fetch(repo.PHONE_LOOKUP_SQL, params)
     return [
         LookupMatch(
-            client_id=cid,
-            name=name,
-            kind=kind,
-            contact_person_id=pid,
-            contact_person=pname,
+            client_id=owner.client_id,
+            name=owner.name,
+            kind=owner.kind,
+            contact_person_id=owner.contact_person_id,
+            contact_person=owner.contact_person,
             phone=number,
         )
-        for cid, name, kind, pid, pname in rows
+        for owner in owners
+        if scope.kind == "all" or (scope.kind == "own" and owner.manager_id == scope.user_id)
     ]
 
 

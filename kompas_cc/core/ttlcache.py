@@ -38,6 +38,9 @@ class TtlCache(Generic[K, V]):
         while len(self._items) > self._max:
             self._items.popitem(last=False)
 
+    def forget(self, key: K) -> None:
+        self._items.pop(key, None)
+
     def clear(self) -> None:
         self._items.clear()
 
