@@ -492,6 +492,8 @@ async def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any
                 await run.scenario("bare", [f"{bare.base_url}/bare"], {})
                 await run.scenario("lookup", lookups, headers)
                 await run.scenario("lookup-1c", lookups, headers, connections=1, wrk=False)
+                cold = lookup_urls(kompas.base_url, db.manifest, args.cold_urls, rng)
+                await run.scenario("lookup-cold", cold, headers)
                 await run.scenario("list", lists, headers, connections=args.list_connections)
                 await run.scenario("list-1c", lists, headers, connections=1, wrk=False)
                 async with aiohttp.ClientSession(headers=headers) as session:
@@ -597,6 +599,8 @@ def print_report(report: dict[str, Any]) -> None:
                 )
             elif scenario == "list":
                 verdict = f"p99 < 100 ms: {_ok(t.get('list_p99_ok'))}"
+            elif scenario == "lookup-cold":
+                verdict = "(every number asked once: the lookup cache never helps)"
             elif scenario.endswith("-1c"):
                 verdict = "(one request at a time: latency without queueing)"
             if r["oldest_unfinished_ms"] > r["p99_ms"]:
@@ -688,6 +692,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=15, help="seconds measured")
     parser.add_argument("--warmup", type=float, default=3, help="seconds not measured")
     parser.add_argument("--urls", type=int, default=5000, help="distinct URLs per scenario")
+    parser.add_argument(
+        "--cold-urls",
+        type=int,
+        default=400_000,
+        help="distinct numbers for lookup-cold: more than a run asks for, so none repeats",
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the URL choice")
     parser.add_argument("--no-wrk", dest="wrk", action="store_false", help="aiohttp tool only")
     return parser.parse_args(argv)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from kompas_cc.core.actor import Actor
 from kompas_cc.core.errors import NotAuthenticated, ValidationFailed
@@ -87,11 +88,17 @@ def dumps(value: Any) -> str:
     return json.dumps(value, default=_default, ensure_ascii=False)
 
 
+@cache
+def _list_adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
 def json_response(value: Any, status: int = 200) -> web.Response:
+    """JSON of a pydantic model, a list of them (serialised in one call), or plain data."""
     if isinstance(value, BaseModel):
-        text = value.model_dump_json()
+        body = value.__pydantic_serializer__.to_json(value)
     elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
-        text = "[" + ",".join(item.model_dump_json() for item in value) + "]"
+        body = _list_adapter(type(value[0])).dump_json(value)
     else:
-        text = dumps(value)
-    return web.Response(text=text, status=status, content_type="application/json")
+        body = dumps(value).encode()
+    return web.Response(body=body, status=status, content_type="application/json")
