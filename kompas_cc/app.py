@@ -16,6 +16,7 @@ from aiohttp import web
 
 from kompas_cc.clients import access as clients_access
 from kompas_cc.clients import api as clients_api
+from kompas_cc.clients import classifier_service as clients_classifier
 from kompas_cc.clients import dossier as clients_dossier
 from kompas_cc.clients import handlers as clients_handlers
 from kompas_cc.clients import import_handlers as clients_import
@@ -68,6 +69,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
     app[keys.SECRET] = load_secret(settings)
     app[clients_handlers.POLICY] = clients_policy(settings)
     app[clients_handlers.LOOKUP_CACHE] = lookup_cache = LookupCache()
+    app[clients_handlers.NODE_COUNTS] = clients_classifier.new_node_counts_cache()
     clients_subscribers.register(bus, lookup_cache)
     app[clients_handlers.TIMELINE] = timeline = TimelineRegistry()
     timeline.register({"note", "file", "change"}, clients_dossier.timeline_source)

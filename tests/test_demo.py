@@ -411,7 +411,9 @@ async def test_legal_entities_have_contact_persons_and_clients_have_notes(
 async def test_the_classifier_and_statuses_exist(demo_uow: UowFactory) -> None:
     admin = await _admin(demo_uow)
     async with demo_uow() as uow:
-        nodes = await clients_classifier.list_nodes(uow, admin, POLICY)
+        nodes = await clients_classifier.list_nodes(
+            uow, admin, POLICY, clients_classifier.new_node_counts_cache()
+        )
         statuses = await clients_service.list_statuses(uow)
     by_id = {n.id: n for n in nodes}
     roots = [n.name for n in sorted(nodes, key=lambda n: n.position) if not n.parent_ids]

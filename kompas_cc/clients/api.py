@@ -8,7 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel, create_model
 
 from kompas_cc.clients import access, classifier_service, dossier, service
-from kompas_cc.clients.handlers import LOOKUP_CACHE, POLICY, READERS, TIMELINE
+from kompas_cc.clients.handlers import LOOKUP_CACHE, NODE_COUNTS, POLICY, READERS, TIMELINE
 from kompas_cc.clients.schemas import (
     ClientCount,
     ClientIn,
@@ -399,7 +399,9 @@ NODES = "/api/v1/classifier/nodes"
 )
 async def list_nodes(request: web.Request) -> web.Response:
     async with ctx.uow(request) as uow:
-        nodes = await classifier_service.list_nodes(uow, ctx.actor(request), _policy(request))
+        nodes = await classifier_service.list_nodes(
+            uow, ctx.actor(request), _policy(request), request.app[NODE_COUNTS]
+        )
     return ctx.json_response(nodes)
 
 

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from kompas_cc.clients import repo
-from kompas_cc.clients.access import ClientsPolicy, require_client, visibility
+from kompas_cc.clients.access import ClientsPolicy, require_client, visibility, visibility_scope
 from kompas_cc.clients.audit import record_change
 from kompas_cc.clients.classifier import Tree
 from kompas_cc.clients.models import ClassifierNode, ClientCategory
 from kompas_cc.clients.schemas import NodeIn, NodeOut
 from kompas_cc.core.actor import Actor, Role
 from kompas_cc.core.errors import Forbidden, NotFound, ValidationFailed
+from kompas_cc.core.ttlcache import TtlCache
 from kompas_cc.db.uow import UnitOfWork
 
 
@@ -34,9 +35,28 @@ async def check_nodes(uow: UnitOfWork, node_ids: Sequence[int]) -> None:
         )
 
 
-async def list_nodes(uow: UnitOfWork, actor: Actor, policy: ClientsPolicy) -> list[NodeOut]:
+#: How long the classifier's per-node client counts are reused. Counting distinct clients
+#: under every node reads every placement (seconds with a million clients), and the
+#: figures are there to inform, not to account.
+NODE_COUNTS_TTL_S = 120.0
+NodeCounts = TtlCache[str, dict[int, int]]
+
+
+def new_node_counts_cache() -> NodeCounts:
+    return TtlCache(NODE_COUNTS_TTL_S, max_size=1000)
+
+
+async def list_nodes(
+    uow: UnitOfWork, actor: Actor, policy: ClientsPolicy, counts_cache: NodeCounts
+) -> list[NodeOut]:
+    """Every node with its parents and the clients under it (may lag NODE_COUNTS_TTL_S)."""
     tree = await load_tree(uow)
-    counts = tree.counts(await repo.node_client_counts(uow.session, visibility(actor, policy)))
+    scope = visibility_scope(actor, policy)
+    key = f"{scope.kind}:{scope.user_id if scope.kind == 'own' else ''}"
+    counts = counts_cache.get(key)
+    if counts is None:
+        counts = tree.counts(await repo.node_client_counts(uow.session, visibility(actor, policy)))
+        counts_cache.put(key, counts)
     return [
         NodeOut(
             id=n,

@@ -33,6 +33,7 @@ from kompas_cc.webapp.templates import formatter, gettext, render
 POLICY = web.AppKey("clients_policy", access.ClientsPolicy)
 TIMELINE = web.AppKey("clients_timeline", TimelineRegistry)
 LOOKUP_CACHE = web.AppKey("clients_lookup_cache", LookupCache)
+NODE_COUNTS: web.AppKey[classifier_service.NodeCounts] = web.AppKey("clients_node_counts")
 
 routes = Routes(tag="clients")
 READERS = STAFF_ROLES | {Role.DEALER}
@@ -70,10 +71,10 @@ async def clients_list(request: web.Request) -> web.Response:
     query = ctx.parse_query(request, ClientListQuery)
     async with ctx.uow(request) as uow:
         page = await service.list_clients(uow, who, policy(request), query)
-        nodes = await classifier_service.list_nodes(uow, who, policy(request))
     choices = await _choices(request)
-    counts = {n.id: n.client_count for n in nodes}
-    context = {"page": page, "query": query, "counts": counts, **choices}
+    # No per-node counts here: counting reads every placement, and the list is the page
+    # people open most. The classifier page shows them.
+    context = {"page": page, "query": query, "counts": None, **choices}
     return render(request, "clients/list.html", context)
 
 
@@ -446,7 +447,9 @@ async def contact_delete(request: web.Request) -> web.Response:
 async def classifier_page(request: web.Request) -> web.Response:
     who = ctx.actor(request)
     async with ctx.uow(request) as uow:
-        nodes = await classifier_service.list_nodes(uow, who, policy(request))
+        nodes = await classifier_service.list_nodes(
+            uow, who, policy(request), request.app[NODE_COUNTS]
+        )
         tree = await classifier_service.load_tree(uow)
     context = {
         "tree": tree,
