@@ -106,7 +106,6 @@ def clients_policy(settings: Settings) -> clients_access.ClientsPolicy:
         uploads_dir=settings.uploads_dir,
         upload_max_bytes=settings.upload_max_bytes,
         upload_allowed_types=settings.upload_allowed_types,
-        page_size=settings.page_size,
     )
 
 

@@ -52,7 +52,6 @@ class Settings:
     client_visibility: ClientVisibility = "all"
     login_max_failures: int = 5
     login_lockout_s: int = 300
-    page_size: int = 50
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

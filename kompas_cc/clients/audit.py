@@ -7,33 +7,15 @@ from typing import Any
 
 from kompas_cc.clients import repo
 from kompas_cc.clients.models import ClientAudit
+from kompas_cc.clients.schemas import CLIENT_FIELD_LABELS
 from kompas_cc.core.actor import Actor
 from kompas_cc.db.uow import UnitOfWork
 
 #: How the audit trail's field names read to people (English source text, translated).
 AUDIT_FIELD_LABELS: dict[str, str] = {
-    "kind": "Kind",
-    "name": "Name",
-    "legal_form": "Legal form",
-    "inn": "INN",
-    "kpp": "KPP",
-    "ogrn": "OGRN",
-    "legal_address": "Legal address",
-    "actual_address": "Actual address",
-    "bank_name": "Bank",
-    "bik": "BIK",
-    "bank_account": "Bank account",
-    "corr_account": "Correspondent account",
-    "website": "Website",
-    "industry": "Industry",
-    "last_name": "Surname",
-    "first_name": "First name",
-    "middle_name": "Patronymic",
-    "birth_date": "Birth date",
+    **CLIENT_FIELD_LABELS,
     "status_id": "Status",
     "manager_id": "Manager",
-    "source": "Source",
-    "notes": "Notes",
     "phones": "Phones",
     "emails": "E-mails",
     "contact_person": "Contact person",

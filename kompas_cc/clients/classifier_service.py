@@ -151,38 +151,22 @@ async def place_client(
     await require_client(uow, actor, policy, client_id)
     if actor.role is Role.DEALER:
         raise Forbidden("Dealers cannot classify clients")
-    await _place(uow, client_id, node_ids, actor=actor, now=now)
-
-
-async def _place(
-    uow: UnitOfWork,
-    client_id: int,
-    node_ids: Sequence[int],
-    *,
-    actor: Actor | None = None,
-    now: datetime | None = None,
-) -> None:
-    tree = await load_tree(uow)
-    unknown = [n for n in node_ids if n not in tree.names]
-    if unknown:
-        raise ValidationFailed(
-            "No such classifier node", fields={"node_ids": f"unknown: {unknown}"}
-        )
+    await check_nodes(uow, node_ids)
     before = await repo.list_category_ids(uow.session, client_id)
     after = sorted(set(node_ids))
     if before == after:
         return
     await repo.set_placements(uow.session, client_id, after)
-    if now is not None:
-        record_change(
-            uow,
-            client_id,
-            actor,
-            now,
-            "classifier",
-            ", ".join(tree.label(n) for n in before if n in tree.names),
-            ", ".join(tree.label(n) for n in after),
-        )
+    tree = await load_tree(uow)
+    record_change(
+        uow,
+        client_id,
+        actor,
+        now,
+        "classifier",
+        ", ".join(tree.label(n) for n in before if n in tree.names),
+        ", ".join(tree.label(n) for n in after),
+    )
 
 
 def placement_rows(client_id: int, node_ids: Sequence[int]) -> list[ClientCategory]:

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from kompas_cc.clients.schemas import ClientIn
+from kompas_cc.clients.schemas import CLIENT_FIELD_LABELS, ClientIn
 from kompas_cc.core.errors import ValidationFailed
 from kompas_cc.core.validation import fields_from_pydantic
 
@@ -50,30 +50,11 @@ MULTI_TARGETS = frozenset({IGNORE, "phone", "email", "node", "notes"})
 #: English labels (translation keys) of the targets and of the report's error fields.
 FIELD_LABELS: dict[str, str] = {
     IGNORE: "Do not import",
-    "kind": "Kind",
-    "name": "Name",
-    "legal_form": "Legal form",
-    "inn": "INN",
-    "kpp": "KPP",
-    "ogrn": "OGRN",
-    "legal_address": "Legal address",
-    "actual_address": "Actual address",
-    "bank_name": "Bank",
-    "bik": "BIK",
-    "bank_account": "Bank account",
-    "corr_account": "Correspondent account",
-    "website": "Website",
-    "industry": "Industry",
-    "last_name": "Surname",
-    "first_name": "First name",
-    "middle_name": "Patronymic",
-    "birth_date": "Birth date",
+    **CLIENT_FIELD_LABELS,
     "phone": "Phone",
     "email": "E-mail",
     "status": "Status (by name)",
     "manager": "Manager (login or name)",
-    "source": "Source",
-    "notes": "Notes",
     "node": "Classifier category (path or name)",
     "row": "Row",
 }

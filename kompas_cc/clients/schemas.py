@@ -49,6 +49,31 @@ CLIENT_FIELDS = (
 )  # fmt: skip
 
 
+#: How client fields read to people (English source text, translated where shown).
+CLIENT_FIELD_LABELS: dict[str, str] = {
+    "kind": "Kind",
+    "name": "Name",
+    "legal_form": "Legal form",
+    "inn": "INN",
+    "kpp": "KPP",
+    "ogrn": "OGRN",
+    "legal_address": "Legal address",
+    "actual_address": "Actual address",
+    "bank_name": "Bank",
+    "bik": "BIK",
+    "bank_account": "Bank account",
+    "corr_account": "Correspondent account",
+    "website": "Website",
+    "industry": "Industry",
+    "last_name": "Surname",
+    "first_name": "First name",
+    "middle_name": "Patronymic",
+    "birth_date": "Birth date",
+    "source": "Source",
+    "notes": "Notes",
+}
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
