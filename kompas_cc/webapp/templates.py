@@ -86,16 +86,13 @@ def base_context(request: web.Request) -> dict[str, Any]:
 
 
 def setup_templates(app: web.Application) -> None:
-    env = aiohttp_jinja2.setup(
+    aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-    )
-    env.globals["url"] = lambda name, **parts: app.router[name].url_for(
-        **{k: str(v) for k, v in parts.items()}
     )
 
 

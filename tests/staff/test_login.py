@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from conftest import PASSWORD, csrf_of, login, post_form
+from conftest import PASSWORD, login, post_form
 
 from kompas_cc.core.clock import FakeClock
 
@@ -82,4 +82,3 @@ async def test_api_token_with_wrong_password_is_refused(client: TestClient[Any, 
     assert response.status == 401
     body = await response.json()
     assert body["error_id"] == "bad-credentials"
-    assert csrf_of is not None
