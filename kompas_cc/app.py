@@ -21,6 +21,7 @@ from kompas_cc.clients import dossier as clients_dossier
 from kompas_cc.clients import handlers as clients_handlers
 from kompas_cc.clients import import_handlers as clients_import
 from kompas_cc.clients import subscribers as clients_subscribers
+from kompas_cc.clients.facet_store import FacetStore
 from kompas_cc.clients.lookup_cache import LookupCache
 from kompas_cc.clients.timeline import TimelineRegistry
 from kompas_cc.core.actor import Actor
@@ -69,7 +70,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
     app[keys.SECRET] = load_secret(settings)
     app[clients_handlers.POLICY] = clients_policy(settings)
     app[clients_handlers.LOOKUP_CACHE] = lookup_cache = LookupCache()
-    app[clients_handlers.NODE_COUNTS] = clients_classifier.new_node_counts_cache()
+    app[clients_handlers.TREES] = trees = clients_classifier.TreeCache()
     clients_subscribers.register(bus, lookup_cache)
     app[clients_handlers.TIMELINE] = timeline = TimelineRegistry()
     timeline.register({"note", "file", "change"}, clients_dossier.timeline_source)
@@ -80,8 +81,12 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
         app[keys.UOW] = make_uow_factory(create_session_factory(engine), bus)
         app[keys.ACTORS] = _actor_resolver(app, bus)
         app[keys.READER] = reader = await open_reader(settings.database_url)
+        app[clients_handlers.FACETS] = facets = FacetStore(reader)
+        clients_subscribers.register_lists(bus, facets, trees)
+        facets.start()
         yield
         await bus.drain()
+        await facets.stop()
         await reader.close()
         await engine.dispose()
 

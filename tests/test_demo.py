@@ -25,11 +25,14 @@ from kompas_cc.clients import access as clients_access
 from kompas_cc.clients import classifier_service as clients_classifier
 from kompas_cc.clients import dossier as clients_dossier
 from kompas_cc.clients import service as clients_service
+from kompas_cc.clients.facet_store import FacetStore
+from kompas_cc.clients.listing import ListSources, list_clients, node_counts
 from kompas_cc.clients.lookup_cache import LookupCache
 from kompas_cc.clients.schemas import (
     ClientIn,
     ClientListQuery,
     ClientOut,
+    ClientPage,
     ContactPersonIn,
     NoteIn,
 )
@@ -312,9 +315,25 @@ async def _admin(factory: UowFactory) -> Actor:
     return actor
 
 
-async def _all_clients(factory: UowFactory, admin: Actor) -> list[ClientOut]:
+@contextlib.asynccontextmanager
+async def _list_sources(url: str) -> AsyncIterator[ListSources]:
+    reader = await open_reader(url)
+    facets = FacetStore(reader)
+    try:
+        yield ListSources(facets=facets, reader=reader, trees=clients_classifier.TreeCache())
+    finally:
+        await facets.stop()
+        await reader.close()
+
+
+async def _list(url: str, factory: UowFactory, admin: Actor, query: ClientListQuery) -> ClientPage:
+    async with _list_sources(url) as sources, factory() as uow:
+        return await list_clients(uow, sources, admin, POLICY, query)
+
+
+async def _all_clients(url: str, factory: UowFactory, admin: Actor) -> list[ClientOut]:
+    page = await _list(url, factory, admin, ClientListQuery(per_page=500))
     async with factory() as uow:
-        page = await clients_service.list_clients(uow, admin, POLICY, ClientListQuery(per_page=500))
         return [await clients_service.get_client(uow, admin, POLICY, c.id) for c in page.items]
 
 
@@ -350,10 +369,10 @@ async def test_every_role_has_a_user_who_signs_in_with_the_demo_password(
 
 
 async def test_clients_of_both_kinds_exist_with_valid_requisites_and_phones(
-    demo_uow: UowFactory,
+    demo_uow: UowFactory, seeded: Seeded
 ) -> None:
     admin = await _admin(demo_uow)
-    clients = await _all_clients(demo_uow, admin)
+    clients = await _all_clients(seeded.url, demo_uow, admin)
     assert len(clients) == SEEDED_CLIENTS
     assert {c.kind for c in clients} == {"legal", "individual"}
     assert {c.status for c in clients} <= {name for name, _ in STATUSES}
@@ -384,10 +403,10 @@ async def test_clients_of_both_kinds_exist_with_valid_requisites_and_phones(
 
 
 async def test_legal_entities_have_contact_persons_and_clients_have_notes(
-    demo_uow: UowFactory,
+    demo_uow: UowFactory, seeded: Seeded
 ) -> None:
     admin = await _admin(demo_uow)
-    clients = await _all_clients(demo_uow, admin)
+    clients = await _all_clients(seeded.url, demo_uow, admin)
     notes = 0
     async with demo_uow() as uow:
         for client in clients:
@@ -408,12 +427,11 @@ async def test_legal_entities_have_contact_persons_and_clients_have_notes(
     assert notes > 0
 
 
-async def test_the_classifier_and_statuses_exist(demo_uow: UowFactory) -> None:
+async def test_the_classifier_and_statuses_exist(seeded: Seeded, demo_uow: UowFactory) -> None:
     admin = await _admin(demo_uow)
-    async with demo_uow() as uow:
-        nodes = await clients_classifier.list_nodes(
-            uow, admin, POLICY, clients_classifier.new_node_counts_cache()
-        )
+    async with _list_sources(seeded.url) as sources, demo_uow() as uow:
+        counts = await node_counts(uow, sources, admin, POLICY)
+        nodes = await clients_classifier.list_nodes(uow, counts)
         statuses = await clients_service.list_statuses(uow)
     by_id = {n.id: n for n in nodes}
     roots = [n.name for n in sorted(nodes, key=lambda n: n.position) if not n.parent_ids]
@@ -429,7 +447,7 @@ async def test_the_classifier_and_statuses_exist(demo_uow: UowFactory) -> None:
 
 async def test_a_seeded_phone_finds_its_client(demo_uow: UowFactory, seeded: Seeded) -> None:
     admin = await _admin(demo_uow)
-    clients = await _all_clients(demo_uow, admin)
+    clients = await _all_clients(seeded.url, demo_uow, admin)
     legal = next(c for c in clients if c.kind == "legal")
     async with demo_uow() as uow:
         person = (await clients_dossier.list_contact_persons(uow, admin, POLICY, legal.id))[0]
@@ -457,7 +475,7 @@ async def test_seeding_a_seeded_database_changes_nothing(
     admin = await _admin(demo_uow)
     async with demo_uow() as uow:
         assert len(await staff_service.list_users(uow)) == len(DEMO_USERS)
-        page = await clients_service.list_clients(uow, admin, POLICY, ClientListQuery())
+    page = await _list(seeded.url, demo_uow, admin, ClientListQuery())
     assert page.total == seeded.summary.clients
 
 

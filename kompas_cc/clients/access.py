@@ -27,8 +27,6 @@ class ClientsPolicy:
     uploads_dir: Path = Path("var/uploads")
     upload_max_bytes: int = 10 * 1024 * 1024
     upload_allowed_types: tuple[str, ...] = ()
-    #: Counts of a list's matches stop here and say "more than".
-    count_cap: int = 100_000
 
 
 @dataclass(frozen=True, slots=True)

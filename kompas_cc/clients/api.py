@@ -7,8 +7,14 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, create_model
 
-from kompas_cc.clients import access, classifier_service, dossier, service
-from kompas_cc.clients.handlers import LOOKUP_CACHE, NODE_COUNTS, POLICY, READERS, TIMELINE
+from kompas_cc.clients import access, classifier_service, dossier, listing, service
+from kompas_cc.clients.handlers import (
+    LOOKUP_CACHE,
+    POLICY,
+    READERS,
+    TIMELINE,
+    list_sources,
+)
 from kompas_cc.clients.schemas import (
     ClientCount,
     ClientIn,
@@ -92,7 +98,9 @@ def _context(request: web.Request) -> dict[str, Any]:
 async def list_clients(request: web.Request) -> web.Response:
     query = ctx.parse_query(request, ClientListQuery)
     async with ctx.uow(request) as uow:
-        page = await service.list_clients(uow, ctx.actor(request), _policy(request), query)
+        page = await listing.list_clients(
+            uow, list_sources(request), ctx.actor(request), _policy(request), query
+        )
     return ctx.json_response(page)
 
 
@@ -106,7 +114,9 @@ async def list_clients(request: web.Request) -> web.Response:
 async def count_clients(request: web.Request) -> web.Response:
     query = ctx.parse_query(request, ClientListQuery)
     async with ctx.uow(request) as uow:
-        counted = await service.count_clients(uow, ctx.actor(request), _policy(request), query)
+        counted = await listing.count_clients(
+            uow, list_sources(request), ctx.actor(request), _policy(request), query
+        )
     return ctx.json_response(counted)
 
 
@@ -399,9 +409,10 @@ NODES = "/api/v1/classifier/nodes"
 )
 async def list_nodes(request: web.Request) -> web.Response:
     async with ctx.uow(request) as uow:
-        nodes = await classifier_service.list_nodes(
-            uow, ctx.actor(request), _policy(request), request.app[NODE_COUNTS]
+        counts = await listing.node_counts(
+            uow, list_sources(request), ctx.actor(request), _policy(request)
         )
+        nodes = await classifier_service.list_nodes(uow, counts)
     return ctx.json_response(nodes)
 
 

@@ -107,13 +107,3 @@ class Tree:
         for root in self.roots:
             visit(root, 0, frozenset({root}))
         return out
-
-    def counts(self, placements: dict[int, list[int]]) -> dict[int, int]:
-        """Distinct clients per node including its descendants."""
-        result: dict[int, int] = {}
-        for node_id in self.names:
-            clients: set[int] = set()
-            for member in self.descendants(node_id):
-                clients.update(placements.get(member, ()))
-            result[node_id] = len(clients)
-        return result

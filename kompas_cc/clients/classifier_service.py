@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from kompas_cc.clients import repo
-from kompas_cc.clients.access import ClientsPolicy, require_client, visibility, visibility_scope
+from kompas_cc.clients.access import ClientsPolicy, require_client
 from kompas_cc.clients.audit import record_change
 from kompas_cc.clients.classifier import Tree
+from kompas_cc.clients.events import ClassifierChanged, ClientUpdated
 from kompas_cc.clients.models import ClassifierNode, ClientCategory
 from kompas_cc.clients.schemas import NodeIn, NodeOut
 from kompas_cc.core.actor import Actor, Role
@@ -27,6 +28,27 @@ async def load_tree(uow: UnitOfWork) -> Tree:
     return Tree.build(((n.id, n.name, n.position) for n in nodes), edges)
 
 
+#: How long a process trusts its copy of the tree; this process's own edits drop it at once.
+TREE_TTL_S = 10.0
+
+
+class TreeCache:
+    """The classifier tree as lists need it on every request: read once, reused."""
+
+    def __init__(self, ttl_s: float = TREE_TTL_S) -> None:
+        self._trees: TtlCache[str, Tree] = TtlCache(ttl_s, max_size=1)
+
+    async def get(self, uow: UnitOfWork) -> Tree:
+        tree = self._trees.get("tree")
+        if tree is None:
+            tree = await load_tree(uow)
+            self._trees.put("tree", tree)
+        return tree
+
+    def forget(self) -> None:
+        self._trees.clear()
+
+
 async def check_nodes(uow: UnitOfWork, node_ids: Sequence[int]) -> None:
     unknown = sorted(set(node_ids) - await repo.existing_node_ids(uow.session, node_ids))
     if unknown:
@@ -35,28 +57,9 @@ async def check_nodes(uow: UnitOfWork, node_ids: Sequence[int]) -> None:
         )
 
 
-#: How long the classifier's per-node client counts are reused. Counting distinct clients
-#: under every node reads every placement (seconds with a million clients), and the
-#: figures are there to inform, not to account.
-NODE_COUNTS_TTL_S = 120.0
-NodeCounts = TtlCache[str, dict[int, int]]
-
-
-def new_node_counts_cache() -> NodeCounts:
-    return TtlCache(NODE_COUNTS_TTL_S, max_size=1000)
-
-
-async def list_nodes(
-    uow: UnitOfWork, actor: Actor, policy: ClientsPolicy, counts_cache: NodeCounts
-) -> list[NodeOut]:
-    """Every node with its parents and the clients under it (may lag NODE_COUNTS_TTL_S)."""
+async def list_nodes(uow: UnitOfWork, counts: Mapping[int, int]) -> list[NodeOut]:
+    """Every node with its parents and `counts` (clients under it, descendants included)."""
     tree = await load_tree(uow)
-    scope = visibility_scope(actor, policy)
-    key = f"{scope.kind}:{scope.user_id if scope.kind == 'own' else ''}"
-    counts = counts_cache.get(key)
-    if counts is None:
-        counts = tree.counts(await repo.node_client_counts(uow.session, visibility(actor, policy)))
-        counts_cache.put(key, counts)
     return [
         NodeOut(
             id=n,
@@ -97,6 +100,7 @@ async def create_node(uow: UnitOfWork, actor: Actor, data: NodeIn) -> int:
     uow.session.add(node)
     await uow.session.flush()
     await repo.set_edges(uow.session, node.id, sorted(set(data.parent_ids)))
+    uow.emit(ClassifierChanged())
     return node.id
 
 
@@ -111,6 +115,7 @@ async def update_node(uow: UnitOfWork, actor: Actor, node_id: int, data: NodeIn)
     node.name = data.name
     node.position = data.position
     await repo.set_edges(uow.session, node_id, sorted(set(data.parent_ids)))
+    uow.emit(ClassifierChanged())
 
 
 async def delete_node(uow: UnitOfWork, actor: Actor, node_id: int) -> None:
@@ -138,6 +143,7 @@ async def delete_node(uow: UnitOfWork, actor: Actor, node_id: int) -> None:
         node = await uow.session.get(ClassifierNode, doomed_id)
         if node is not None:
             await uow.session.delete(node)
+    uow.emit(ClassifierChanged(deleted_ids=tuple(sorted(doomed))))
 
 
 async def place_client(
@@ -148,7 +154,7 @@ async def place_client(
     node_ids: Sequence[int],
     now: datetime,
 ) -> None:
-    await require_client(uow, actor, policy, client_id)
+    client = await require_client(uow, actor, policy, client_id)
     if actor.role is Role.DEALER:
         raise Forbidden("Dealers cannot classify clients")
     await check_nodes(uow, node_ids)
@@ -157,6 +163,8 @@ async def place_client(
     if before == after:
         return
     await repo.set_placements(uow.session, client_id, after)
+    client.updated_at = now
+    uow.emit(ClientUpdated(client_id, ("categories",), actor.id))
     tree = await load_tree(uow)
     record_change(
         uow,

@@ -48,3 +48,15 @@ class ClientsMerged(Event):
     kept_id: int
     merged_id: int
     by_user_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientStatusesChanged(Event):
+    """The list of client statuses was edited (names, order, the default)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifierChanged(Event):
+    """Nodes of the classifier were added, renamed, moved or deleted (`deleted_ids`)."""
+
+    deleted_ids: tuple[int, ...] = ()

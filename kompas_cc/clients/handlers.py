@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from kompas_cc.clients import access, classifier_service, dossier, forms, service
+from kompas_cc.clients import access, classifier_service, dossier, forms, listing, service
 from kompas_cc.clients.audit import AUDIT_FIELD_LABELS
+from kompas_cc.clients.facet_store import FacetStore
 from kompas_cc.clients.lookup_cache import LookupCache
 from kompas_cc.clients.schemas import (
     ClientIn,
@@ -33,7 +34,8 @@ from kompas_cc.webapp.templates import formatter, gettext, render
 POLICY = web.AppKey("clients_policy", access.ClientsPolicy)
 TIMELINE = web.AppKey("clients_timeline", TimelineRegistry)
 LOOKUP_CACHE = web.AppKey("clients_lookup_cache", LookupCache)
-NODE_COUNTS: web.AppKey[classifier_service.NodeCounts] = web.AppKey("clients_node_counts")
+TREES = web.AppKey("clients_trees", classifier_service.TreeCache)
+FACETS = web.AppKey("clients_facets", FacetStore)
 
 routes = Routes(tag="clients")
 READERS = STAFF_ROLES | {Role.DEALER}
@@ -44,6 +46,11 @@ CLIENT_ID = id_param("client_id")
 
 def policy(request: web.Request) -> access.ClientsPolicy:
     return request.app[POLICY]
+
+
+def list_sources(request: web.Request) -> listing.ListSources:
+    app = request.app
+    return listing.ListSources(facets=app[FACETS], reader=app[keys.READER], trees=app[TREES])
 
 
 def client_id(request: web.Request) -> int:
@@ -70,7 +77,7 @@ async def clients_list(request: web.Request) -> web.Response:
     who = ctx.actor(request)
     query = ctx.parse_query(request, ClientListQuery)
     async with ctx.uow(request) as uow:
-        page = await service.list_clients(uow, who, policy(request), query)
+        page = await listing.list_clients(uow, list_sources(request), who, policy(request), query)
     choices = await _choices(request)
     # No per-node counts here: counting reads every placement, and the list is the page
     # people open most. The classifier page shows them.
@@ -447,13 +454,11 @@ async def contact_delete(request: web.Request) -> web.Response:
 async def classifier_page(request: web.Request) -> web.Response:
     who = ctx.actor(request)
     async with ctx.uow(request) as uow:
-        nodes = await classifier_service.list_nodes(
-            uow, who, policy(request), request.app[NODE_COUNTS]
-        )
+        counts = await listing.node_counts(uow, list_sources(request), who, policy(request))
         tree = await classifier_service.load_tree(uow)
     context = {
         "tree": tree,
-        "counts": {n.id: n.client_count for n in nodes},
+        "counts": counts,
         "may_edit": who.role in EDITORS,
         "errors": {},
     }

@@ -9,7 +9,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from kompas_cc.clients import access, import_service, importing
-from kompas_cc.clients.handlers import POLICY, READERS
+from kompas_cc.clients.handlers import POLICY, READERS, list_sources
 from kompas_cc.clients.import_service import ExportRow, ImportOptions, ImportPlace
 from kompas_cc.clients.importing import FIELD_LABELS, TARGETS, ClientKind, ImportReport, RowError
 from kompas_cc.clients.schemas import ClientListQuery
@@ -135,7 +135,9 @@ def _export_cells(request: web.Request, row: ExportRow, fmt: TableFormat) -> lis
 
 async def _export(request: web.Request, query: ClientListQuery, fmt: TableFormat) -> web.Response:
     async with ctx.uow(request) as uow:
-        rows = await import_service.export_clients(uow, ctx.actor(request), _policy(request), query)
+        rows = await import_service.export_clients(
+            uow, list_sources(request), ctx.actor(request), _policy(request), query
+        )
     columns = [gettext(request, c) for c in EXPORT_COLUMNS]
     name = f"clients-{ctx.now(request).date().isoformat()}"
     return table_response(name, columns, (_export_cells(request, r, fmt) for r in rows), fmt)

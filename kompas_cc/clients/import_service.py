@@ -32,7 +32,7 @@ from pathlib import Path
 from sqlalchemy import column, select, table, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from kompas_cc.clients import access, classifier_service, importing, repo, service
+from kompas_cc.clients import access, classifier_service, importing, listing, repo, service
 from kompas_cc.clients.classifier import Tree
 from kompas_cc.clients.importing import (
     ClientKind,
@@ -42,6 +42,7 @@ from kompas_cc.clients.importing import (
     RowError,
     Table,
 )
+from kompas_cc.clients.listing import ListSources
 from kompas_cc.clients.models import Client, ClientCategory
 from kompas_cc.clients.schemas import ClientListQuery
 from kompas_cc.core.actor import Actor, Role
@@ -584,30 +585,28 @@ class ExportRow:
 
 
 async def export_clients(
-    uow: UnitOfWork, actor: Actor, policy: access.ClientsPolicy, query: ClientListQuery
+    uow: UnitOfWork,
+    sources: ListSources,
+    actor: Actor,
+    policy: access.ClientsPolicy,
+    query: ClientListQuery,
 ) -> list[ExportRow]:
     """Every client the list shows for `query` (all pages), with the columns of the export.
 
-    Filtering, visibility and order are list_clients' own: its pages give the ids, and the
-    remaining columns are read for each page's ids in a few batched queries.
+    Filtering, visibility and order are the list's own (clients.listing gives the ids); the
+    remaining columns are read in batches of ids.
     """
     tree = await classifier_service.load_tree(uow)
+    ids = await listing.all_ids(uow, sources, actor, policy, query)
     out: list[ExportRow] = []
-    page_number = 1
-    while True:
-        page_query = query.model_copy(update={"page": page_number, "per_page": EXPORT_CHUNK_ROWS})
-        page = await service.list_clients(uow, actor, policy, page_query)
-        ids = [item.id for item in page.items]
-        if ids:
-            out.extend(await _export_page(uow, ids, tree))
-        if not page.has_more:
-            return out
-        page_number += 1
+    for start in range(0, len(ids), EXPORT_CHUNK_ROWS):
+        out.extend(await _export_page(uow, ids[start : start + EXPORT_CHUNK_ROWS], tree))
+    return out
 
 
 async def _export_page(uow: UnitOfWork, ids: list[int], tree: Tree) -> list[ExportRow]:
     session = uow.session
-    rows = (await session.execute(repo.client_list_stmt([Client.id.in_(ids)], []))).all()
+    rows = (await session.execute(repo.client_list_stmt([Client.id.in_(ids)]))).all()
     by_id = {client.id: (client, status, manager) for client, status, manager in rows}
     phones: dict[int, list[str]] = {}
     for phone in await repo.list_phones(session, ids):

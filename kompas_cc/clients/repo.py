@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -14,7 +13,6 @@ from sqlalchemy import (
     delete,
     exists,
     false,
-    func,
     select,
     table,
     true,
@@ -120,40 +118,16 @@ async def find_duplicates(
 
 def client_list_stmt(
     filters: Sequence[ColumnElement[bool]],
-    sort: Sequence[tuple[str, bool]],
 ) -> Select[Client, str | None, str | None]:
+    """Clients with their status and manager names, by id."""
     status_name = ClientStatus.name.label("status_name")
     manager_name = users.c.name.label("manager_name")
-    stmt = (
+    return (
         select(Client, status_name, manager_name)
         .outerjoin(ClientStatus, ClientStatus.id == Client.status_id)
         .outerjoin(users, users.c.id == Client.manager_id)
         .where(*filters)
-    )
-    columns: dict[str, Any] = {
-        "name": Client.name,
-        "created_at": Client.created_at,
-        "updated_at": Client.updated_at,
-        "inn": Client.inn,
-        "kind": Client.kind,
-        "status": ClientStatus.name,
-        "manager": users.c.name,
-    }
-    order = [columns[key].desc() if desc else columns[key].asc() for key, desc in sort]
-    return stmt.order_by(*order, Client.id)
-
-
-async def count_clients(
-    session: AsyncSession, filters: Sequence[ColumnElement[bool]], limit: int
-) -> int:
-    """The number of matching clients, counted no further than `limit`."""
-    matching = select(Client.id).where(*filters).limit(limit).subquery()
-    return int(await session.scalar(select(func.count()).select_from(matching)) or 0)
-
-
-def in_any_node(node_ids: Iterable[int]) -> ColumnElement[bool]:
-    return exists().where(
-        ClientCategory.client_id == Client.id, ClientCategory.node_id.in_(list(node_ids))
+        .order_by(Client.id)
     )
 
 
@@ -273,21 +247,6 @@ async def list_edges(session: AsyncSession) -> list[tuple[int, int]]:
     return [(p, c) for p, c in result.all()]
 
 
-async def node_client_counts(
-    session: AsyncSession, visible: ColumnElement[bool]
-) -> dict[int, list[int]]:
-    """Client ids per node (direct placements), for counting with descendants."""
-    result = await session.execute(
-        select(ClientCategory.node_id, ClientCategory.client_id)
-        .join(Client, Client.id == ClientCategory.client_id)
-        .where(Client.archived_at.is_(None), visible)
-    )
-    per_node: dict[int, list[int]] = {}
-    for node_id, client_id in result.all():
-        per_node.setdefault(node_id, []).append(client_id)
-    return per_node
-
-
 async def set_edges(session: AsyncSession, child_id: int, parent_ids: Iterable[int]) -> None:
     await session.execute(delete(ClassifierEdge).where(ClassifierEdge.child_id == child_id))
     for parent_id in parent_ids:
@@ -327,3 +286,62 @@ async def existing_node_ids(session: AsyncSession, node_ids: Iterable[int]) -> s
         select(ClassifierNode.id).where(ClassifierNode.id.in_(list(node_ids)))
     )
     return set(result.scalars())
+
+
+# -- The list index's reads (fast read path, see kompas_cc.db.fastread) -------------------
+#
+# Times are read as numbers that order as the times do; ids arrive as one parameter: a JSON
+# array on SQLite, an integer array on PostgreSQL.
+
+_TIME_NUMBER = {"sqlite": "julianday({})", "postgresql": "CAST(extract(epoch FROM {}) AS float8)"}
+_IDS_IN = {
+    "sqlite": "IN (SELECT value FROM json_each(:ids))",
+    "postgresql": "= ANY(CAST(:ids AS int[]))",
+}
+
+
+def _facet_columns(dialect: str) -> str:
+    time = _TIME_NUMBER[dialect]
+    return (
+        "c.id, c.kind, c.name, c.inn, c.status_id, c.manager_id, c.archived_at IS NOT NULL, "
+        f"{time.format('c.created_at')}, {time.format('c.updated_at')}"
+    )
+
+
+def facet_rows_after_sql(dialect: str) -> str:
+    return (
+        f"SELECT {_facet_columns(dialect)} FROM clients AS c "
+        "WHERE c.id > :after ORDER BY c.id LIMIT :limit"
+    )
+
+
+def facet_rows_of_sql(dialect: str) -> str:
+    return f"SELECT {_facet_columns(dialect)} FROM clients AS c WHERE c.id {_IDS_IN[dialect]}"
+
+
+def placements_of_sql(dialect: str) -> str:
+    return f"SELECT client_id, node_id FROM client_categories WHERE client_id {_IDS_IN[dialect]}"
+
+
+PLACEMENTS_OF_NODE_SQL = """
+SELECT client_id FROM client_categories
+WHERE node_id = :node AND client_id > :after ORDER BY client_id LIMIT :limit
+"""
+NODE_IDS_SQL = "SELECT id FROM classifier_nodes"
+STATUS_NAMES_SQL = "SELECT id, name FROM client_statuses"
+USER_NAMES_SQL = "SELECT id, name FROM users"
+CHANGED_SINCE_SQL = "SELECT id FROM clients WHERE updated_at >= :since"
+LATEST_CHANGE_SQL = "SELECT max(updated_at) FROM clients"
+
+
+def page_rows_sql(dialect: str) -> str:
+    """What a list page shows of each client, by id (in no particular order)."""
+    return f"""
+SELECT c.id, c.kind, c.name, c.inn, s.name, u.name, c.archived_at IS NOT NULL, c.created_at,
+       (SELECT p.number FROM client_phones AS p
+        WHERE p.client_id = c.id AND p.contact_person_id IS NULL ORDER BY p.id LIMIT 1)
+FROM clients AS c
+LEFT JOIN client_statuses AS s ON s.id = c.status_id
+LEFT JOIN users AS u ON u.id = c.manager_id
+WHERE c.id {_IDS_IN[dialect]}
+"""

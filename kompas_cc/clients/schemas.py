@@ -282,9 +282,8 @@ class ClientBrief(BaseModel):
 
 
 class ClientPage(BaseModel):
-    """One page of a list. `total` is the number of matches known from this page: exact when
-    `total_exact` (the last page), otherwise there are more (`has_more`) and
-    `GET /api/v1/clients/count` tells how many."""
+    """One page of a list. `total` counts every match; `total_exact` is always true (kept
+    for clients written against the first API) and `has_more` says whether pages follow."""
 
     items: list[ClientBrief]
     page: int

@@ -10,23 +10,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement
-
 from kompas_cc.clients import repo
 from kompas_cc.clients.access import (
     ClientsPolicy,
     require_client,
     require_person,
-    visibility,
     visibility_scope,
 )
 from kompas_cc.clients.audit import readable, record_change
-from kompas_cc.clients.classifier_service import check_nodes, load_tree, placement_rows
+from kompas_cc.clients.classifier_service import check_nodes, placement_rows
 from kompas_cc.clients.events import (
     ClientArchived,
     ClientCreated,
     ClientPhonesChanged,
     ClientsMerged,
+    ClientStatusesChanged,
     ClientUpdated,
 )
 from kompas_cc.clients.lookup_cache import LookupCache, PhoneOwner
@@ -38,12 +36,8 @@ from kompas_cc.clients.models import (
 )
 from kompas_cc.clients.schemas import (
     CLIENT_FIELDS,
-    ClientBrief,
-    ClientCount,
     ClientIn,
-    ClientListQuery,
     ClientOut,
-    ClientPage,
     DuplicateOut,
     EmailIn,
     EmailOut,
@@ -55,7 +49,7 @@ from kompas_cc.clients.schemas import (
 )
 from kompas_cc.core.actor import Actor, Role
 from kompas_cc.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from kompas_cc.core.phone import phone_search_key, try_normalize_phone
+from kompas_cc.core.phone import try_normalize_phone
 from kompas_cc.db.fastread import FastReader
 from kompas_cc.db.uow import UnitOfWork
 
@@ -156,101 +150,6 @@ async def _client_out(
         archived=client.archived_at is not None,
         merged_into_id=client.merged_into_id,
     )
-
-
-async def _list_filters(
-    uow: UnitOfWork, actor: Actor, policy: ClientsPolicy, query: ClientListQuery
-) -> list[ColumnElement[bool]]:
-    filters: list[ColumnElement[bool]] = [visibility(actor, policy)]
-    if query.archived:
-        filters.append(Client.archived_at.is_not(None))
-    else:
-        filters.append(Client.archived_at.is_(None))
-    if query.kind:
-        filters.append(Client.kind == query.kind)
-    if query.status_id:
-        filters.append(Client.status_id == query.status_id)
-    if query.manager_id:
-        filters.append(Client.manager_id == query.manager_id)
-    if query.phone:
-        filters.append(_phone_filter(query.phone, policy.region))
-    if query.q:
-        filters.append(_search_filter(query.q, policy.region))
-    if query.node:
-        tree = await load_tree(uow)
-        for group in tree.filter_groups(query.node):
-            filters.append(repo.in_any_node(group))
-    return filters
-
-
-async def list_clients(
-    uow: UnitOfWork, actor: Actor, policy: ClientsPolicy, query: ClientListQuery
-) -> ClientPage:
-    filters = await _list_filters(uow, actor, policy, query)
-    offset = (query.page - 1) * query.per_page
-    stmt = repo.client_list_stmt(filters, query.sort_keys())
-    rows = list((await uow.session.execute(stmt.limit(query.per_page + 1).offset(offset))).all())
-    has_more = len(rows) > query.per_page
-    rows = rows[: query.per_page]
-    total, exact = offset + len(rows), not has_more
-    ids = [row[0].id for row in rows]
-    first_phone: dict[int, str] = {}
-    for phone in await repo.list_phones(uow.session, ids):
-        if phone.contact_person_id is None:
-            first_phone.setdefault(phone.client_id, phone.number)
-    items = [
-        ClientBrief(
-            id=client.id,
-            kind=client.kind,
-            name=client.name,
-            inn=client.inn,
-            status=status,
-            manager=manager,
-            phone=first_phone.get(client.id),
-            archived=client.archived_at is not None,
-            created_at=client.created_at,
-        )
-        for client, status, manager in rows
-    ]
-    return ClientPage(
-        items=items,
-        page=query.page,
-        per_page=query.per_page,
-        total=total,
-        total_exact=exact,
-        has_more=has_more,
-    )
-
-
-async def count_clients(
-    uow: UnitOfWork, actor: Actor, policy: ClientsPolicy, query: ClientListQuery
-) -> ClientCount:
-    """How many clients match a list's filters, counted up to the policy's cap.
-
-    Lists do not count (a count over a million rows costs more than the page itself); the
-    panel asks for this separately and shows the figure when it arrives.
-    """
-    filters = await _list_filters(uow, actor, policy, query)
-    counted = await repo.count_clients(uow.session, filters, policy.count_cap + 1)
-    return ClientCount(count=min(counted, policy.count_cap), exact=counted <= policy.count_cap)
-
-
-def _phone_filter(raw: str, region: str) -> ColumnElement[bool]:
-    number = try_normalize_phone(raw, region)
-    if number:
-        return repo.has_phone(number)
-    digits = phone_search_key(raw)
-    return repo.has_phone_like(digits) if digits else repo.nobody()
-
-
-def _search_filter(text: str, region: str) -> ColumnElement[bool]:
-    number = try_normalize_phone(text, region)
-    if number:
-        return repo.has_phone(number)
-    stripped = text.replace(" ", "").replace("-", "")
-    if stripped.isdigit() and len(stripped) >= 5:
-        return repo.text_matches(stripped) | repo.has_phone_like(stripped)
-    return repo.text_matches(text)
 
 
 async def lookup_phone(
@@ -496,6 +395,7 @@ async def archive_client(
         raise Forbidden("Operators cannot archive clients")
     if client.archived_at is None:
         client.archived_at = now
+        client.updated_at = now
         record_change(uow, client.id, actor, now, "archived", "active", "archived")
         uow.emit(ClientArchived(client.id, actor.id))
 
@@ -508,6 +408,7 @@ async def restore_client(
         raise Conflict("A merged client cannot be restored")
     if client.archived_at is not None:
         client.archived_at = None
+        client.updated_at = now
         record_change(uow, client.id, actor, now, "archived", "archived", "active")
         uow.emit(ClientUpdated(client.id, ("archived",), actor.id))
 
@@ -602,6 +503,7 @@ async def save_status(
             if other is not status:
                 other.is_default = False
     await uow.session.flush()
+    uow.emit(ClientStatusesChanged())
     return status.id
 
 

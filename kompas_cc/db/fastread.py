@@ -17,6 +17,7 @@ database itself (no copy to invalidate), a changed phone is found at once.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -28,12 +29,20 @@ _NAMED_PARAM = re.compile(r":(\w+)")
 
 
 class FastReader(Protocol):
+    #: "sqlite" or "postgresql": statements that differ by database are chosen by it.
+    dialect: str
+
     async def fetch(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]: ...
+
+    def id_list(self, ids: Sequence[int]) -> Any:
+        """A list of ids as one parameter (see clients.repo's `_IDS_IN`)."""
 
     async def close(self) -> None: ...
 
 
 class SqliteReader:
+    dialect = "sqlite"
+
     def __init__(self, path: str) -> None:
         uri = f"file:{path}?mode=ro"
         self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
@@ -42,11 +51,16 @@ class SqliteReader:
     async def fetch(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
         return self._conn.execute(sql, params).fetchall()
 
+    def id_list(self, ids: Sequence[int]) -> Any:
+        return json.dumps([int(i) for i in ids])
+
     async def close(self) -> None:
         self._conn.close()
 
 
 class PostgresReader:
+    dialect = "postgresql"
+
     def __init__(self, dsn: str) -> None:
         self._dsn = dsn
         self._pool: Any = None
@@ -84,6 +98,9 @@ class PostgresReader:
         text, names = self._translate(sql)
         rows: list[Sequence[Any]] = await self._pool.fetch(text, *(params[n] for n in names))
         return rows
+
+    def id_list(self, ids: Sequence[int]) -> Any:
+        return [int(i) for i in ids]
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -262,22 +262,3 @@
     });
   });
 })();
-
-/* Lists fetch one page without counting; the total arrives separately when it is ready. */
-(function () {
-  "use strict";
-  var number = new Intl.NumberFormat(document.documentElement.lang || "ru");
-  document.querySelectorAll("[data-client-count]").forEach(function (el) {
-    fetch(el.getAttribute("data-client-count"), {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" }
-    })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (data) {
-        if (!data) { return; }
-        var label = el.getAttribute(data.exact ? "data-label-exact" : "data-label-more");
-        el.textContent = label.replace("%(num)s", number.format(data.count));
-      })
-      .catch(function () { /* the "more than" text stays */ });
-  });
-})();
