@@ -26,7 +26,7 @@ from kompas_cc.clients import classifier_service as clients_classifier
 from kompas_cc.clients import dossier as clients_dossier
 from kompas_cc.clients import service as clients_service
 from kompas_cc.clients.facet_store import FacetStore
-from kompas_cc.clients.listing import ListSources, list_clients, node_counts
+from kompas_cc.clients.listing import ListSources, list_clients, node_counts, reusing
 from kompas_cc.clients.lookup_cache import LookupCache
 from kompas_cc.clients.schemas import (
     ClientIn,
@@ -328,7 +328,7 @@ async def _list_sources(url: str) -> AsyncIterator[ListSources]:
 
 async def _list(url: str, factory: UowFactory, admin: Actor, query: ClientListQuery) -> ClientPage:
     async with _list_sources(url) as sources, factory() as uow:
-        return await list_clients(uow, sources, admin, POLICY, query)
+        return await list_clients(reusing(uow), sources, admin, POLICY, query)
 
 
 async def _all_clients(url: str, factory: UowFactory, admin: Actor) -> list[ClientOut]:
@@ -430,7 +430,7 @@ async def test_legal_entities_have_contact_persons_and_clients_have_notes(
 async def test_the_classifier_and_statuses_exist(seeded: Seeded, demo_uow: UowFactory) -> None:
     admin = await _admin(demo_uow)
     async with _list_sources(seeded.url) as sources, demo_uow() as uow:
-        counts = await node_counts(uow, sources, admin, POLICY)
+        counts = await node_counts(reusing(uow), sources, admin, POLICY)
         nodes = await clients_classifier.list_nodes(uow, counts)
         statuses = await clients_service.list_statuses(uow)
     by_id = {n.id: n for n in nodes}

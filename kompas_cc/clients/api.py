@@ -14,6 +14,7 @@ from kompas_cc.clients.handlers import (
     READERS,
     TIMELINE,
     list_sources,
+    opener,
 )
 from kompas_cc.clients.schemas import (
     ClientCount,
@@ -97,10 +98,9 @@ def _context(request: web.Request) -> dict[str, Any]:
 )
 async def list_clients(request: web.Request) -> web.Response:
     query = ctx.parse_query(request, ClientListQuery)
-    async with ctx.uow(request) as uow:
-        page = await listing.list_clients(
-            uow, list_sources(request), ctx.actor(request), _policy(request), query
-        )
+    page = await listing.list_clients(
+        opener(request), list_sources(request), ctx.actor(request), _policy(request), query
+    )
     return ctx.json_response(page)
 
 
@@ -109,14 +109,13 @@ async def list_clients(request: web.Request) -> web.Response:
     roles=READERS,
     query=ClientListQuery,
     response=ClientCount,
-    summary="How many clients match the list's filters (exact up to a cap)",
+    summary="How many clients match the list's filters",
 )
 async def count_clients(request: web.Request) -> web.Response:
     query = ctx.parse_query(request, ClientListQuery)
-    async with ctx.uow(request) as uow:
-        counted = await listing.count_clients(
-            uow, list_sources(request), ctx.actor(request), _policy(request), query
-        )
+    counted = await listing.count_clients(
+        opener(request), list_sources(request), ctx.actor(request), _policy(request), query
+    )
     return ctx.json_response(counted)
 
 
@@ -408,10 +407,10 @@ NODES = "/api/v1/classifier/nodes"
     summary="The classifier: every node with its parents and client count",
 )
 async def list_nodes(request: web.Request) -> web.Response:
+    counts = await listing.node_counts(
+        opener(request), list_sources(request), ctx.actor(request), _policy(request)
+    )
     async with ctx.uow(request) as uow:
-        counts = await listing.node_counts(
-            uow, list_sources(request), ctx.actor(request), _policy(request)
-        )
         nodes = await classifier_service.list_nodes(uow, counts)
     return ctx.json_response(nodes)
 

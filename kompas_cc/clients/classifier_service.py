@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 
 from kompas_cc.clients import repo
@@ -38,10 +39,11 @@ class TreeCache:
     def __init__(self, ttl_s: float = TREE_TTL_S) -> None:
         self._trees: TtlCache[str, Tree] = TtlCache(ttl_s, max_size=1)
 
-    async def get(self, uow: UnitOfWork) -> Tree:
+    async def get(self, uows: Callable[[], AbstractAsyncContextManager[UnitOfWork]]) -> Tree:
         tree = self._trees.get("tree")
         if tree is None:
-            tree = await load_tree(uow)
+            async with uows() as uow:
+                tree = await load_tree(uow)
             self._trees.put("tree", tree)
         return tree
 

@@ -14,10 +14,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from kompas_cc.clients.name_keys import NameKeys
+
 Mask = npt.NDArray[np.bool_]
 Ids = npt.NDArray[np.int64]
-#: A sort key source: the name keys by id, or a function giving a numeric key per id.
-KeySource = list[bytes] | Callable[[], npt.NDArray[Any]]
+#: A sort key source: the name keys by id, or a function giving every id's numeric key.
+KeySource = NameKeys | Callable[[], npt.NDArray[Any]]
 
 #: Beyond this many changed clients at once an order is rebuilt rather than patched.
 PATCH_LIMIT = 20_000
@@ -70,7 +72,7 @@ class SortOrder:
     def _places(self, coming: Ids) -> npt.NDArray[np.int64]:
         """Where each (sorted) newcomer goes among the current ids."""
         source = self._source
-        if isinstance(source, list):
+        if isinstance(source, NameKeys):
             names = source
             return np.array(
                 [
@@ -124,13 +126,13 @@ class SortOrder:
 
     def keys_of(self, ids: Ids) -> list[Any]:
         source = self._source
-        if isinstance(source, list):
+        if isinstance(source, NameKeys):
             return [source[i] for i in ids.tolist()]
         return list(source()[ids].tolist())
 
     def key_function(self) -> Callable[[int], Any]:
         source = self._source
-        if isinstance(source, list):
+        if isinstance(source, NameKeys):
             return source.__getitem__
         values = source()
         return lambda cid: values[cid]
@@ -138,7 +140,7 @@ class SortOrder:
     def equal_mask(self, client_id: int) -> Mask:
         """Every client whose key equals this client's."""
         source = self._source
-        if not isinstance(source, list):
+        if not isinstance(source, NameKeys):
             vector = source()
             result: Mask = vector == vector[client_id]
             return result
@@ -157,7 +159,7 @@ class SortOrder:
 
 def _sorted_ids(source: KeySource, ids: Ids) -> Ids:
     """`ids` (ascending) sorted by key, ties keeping id order."""
-    if isinstance(source, list):
+    if isinstance(source, NameKeys):
         return np.array(sorted(ids.tolist(), key=source.__getitem__), np.int64)
     keys = source()[ids]
     return ids[np.lexsort((ids, keys))]

@@ -21,18 +21,17 @@ from typing import Any
 import numpy as np
 
 from kompas_cc.clients import repo
-from kompas_cc.clients.facets import FacetIndex, FacetRow
+from kompas_cc.clients.facets import SORT_KEYS, FacetIndex, FacetRow, FacetTable
 from kompas_cc.db.fastread import FastReader
 
 logger = logging.getLogger(__name__)
 
-BUILD_CHUNK = 20_000
+BUILD_CHUNK = 5_000
 READ_CHUNK = 500
 CATCH_UP_S = 5.0
 #: A change is looked for again this long after its time: a transaction that stamped
 #: `updated_at` and committed later than others is still found.
 CATCH_UP_OVERLAP = timedelta(seconds=60)
-PRESORTED = ("name", "created_at", "updated_at")
 
 
 class FacetStore:
@@ -84,22 +83,24 @@ class FacetStore:
     async def _build(self) -> None:
         started = time.monotonic()
         self._since = await self._latest_change()
-        rows: list[FacetRow] = []
+        table = FacetTable()
         after = 0
         sql = repo.facet_rows_after_sql(self._reader.dialect)
         while True:
             chunk = await self._reader.fetch(sql, {"after": after, "limit": BUILD_CHUNK})
-            rows.extend(_facet_row(r) for r in chunk)
+            table.extend(chunk)
             if len(chunk) < BUILD_CHUNK:
                 break
             after = int(chunk[-1][0])
             await asyncio.sleep(0)
         placements = {node: await self._members(node) for node in await self._node_ids()}
         index = self._index
-        await asyncio.to_thread(_fill, index, rows, placements)
-        await self._refresh_names()
+        names = await self._names()
+        await asyncio.to_thread(_fill, index, table, placements, names)
+        self._names_stale = False
         self._caught_up_at = time.monotonic()
-        logger.info("list index: %d clients in %.1f s", len(rows), time.monotonic() - started)
+        count = len(table.ids)
+        logger.info("list index: %d clients in %.1f s", count, time.monotonic() - started)
 
     async def _node_ids(self) -> list[int]:
         return [int(r[0]) for r in await self._reader.fetch(repo.NODE_IDS_SQL, {})]
@@ -160,12 +161,13 @@ class FacetStore:
                 await self._refresh_names()
             self._index.upsert(rows, gone)
 
-    async def _refresh_names(self) -> None:
+    async def _names(self) -> tuple[dict[int, str], dict[int, str]]:
         statuses = await self._reader.fetch(repo.STATUS_NAMES_SQL, {})
         users = await self._reader.fetch(repo.USER_NAMES_SQL, {})
-        self._index.set_names(
-            {int(i): str(n) for i, n in statuses}, {int(i): str(n) for i, n in users}
-        )
+        return {int(i): str(n) for i, n in statuses}, {int(i): str(n) for i, n in users}
+
+    async def _refresh_names(self) -> None:
+        self._index.set_names(*await self._names())
         self._names_stale = False
 
     async def _latest_change(self) -> datetime | None:
@@ -187,11 +189,13 @@ class FacetStore:
 
 def _fill(
     index: FacetIndex,
-    rows: list[FacetRow],
+    table: FacetTable,
     placements: dict[int, np.ndarray[Any, np.dtype[np.int64]]],
+    names: tuple[dict[int, str], dict[int, str]],
 ) -> None:
-    index.load(rows, placements)
-    index.prepare(PRESORTED)
+    index.load(table, placements)
+    index.set_names(*names)
+    index.prepare(SORT_KEYS)
 
 
 def _facet_row(row: Sequence[Any]) -> FacetRow:

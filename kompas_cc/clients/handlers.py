@@ -53,6 +53,10 @@ def list_sources(request: web.Request) -> listing.ListSources:
     return listing.ListSources(facets=app[FACETS], reader=app[keys.READER], trees=app[TREES])
 
 
+def opener(request: web.Request) -> listing.UowOpener:
+    return lambda: ctx.uow(request)
+
+
 def client_id(request: web.Request) -> int:
     return int(request.match_info["client_id"])
 
@@ -76,12 +80,11 @@ async def _choices(request: web.Request) -> dict[str, Any]:
 async def clients_list(request: web.Request) -> web.Response:
     who = ctx.actor(request)
     query = ctx.parse_query(request, ClientListQuery)
-    async with ctx.uow(request) as uow:
-        page = await listing.list_clients(uow, list_sources(request), who, policy(request), query)
+    uows = opener(request)
+    page = await listing.list_clients(uows, list_sources(request), who, policy(request), query)
+    counts = await listing.node_counts(uows, list_sources(request), who, policy(request))
     choices = await _choices(request)
-    # No per-node counts here: counting reads every placement, and the list is the page
-    # people open most. The classifier page shows them.
-    context = {"page": page, "query": query, "counts": None, **choices}
+    context = {"page": page, "query": query, "counts": counts, **choices}
     return render(request, "clients/list.html", context)
 
 
@@ -454,7 +457,9 @@ async def contact_delete(request: web.Request) -> web.Response:
 async def classifier_page(request: web.Request) -> web.Response:
     who = ctx.actor(request)
     async with ctx.uow(request) as uow:
-        counts = await listing.node_counts(uow, list_sources(request), who, policy(request))
+        counts = await listing.node_counts(
+            opener(request), list_sources(request), who, policy(request)
+        )
         tree = await classifier_service.load_tree(uow)
     context = {
         "tree": tree,

@@ -597,7 +597,7 @@ async def export_clients(
     remaining columns are read in batches of ids.
     """
     tree = await classifier_service.load_tree(uow)
-    ids = await listing.all_ids(uow, sources, actor, policy, query)
+    ids = await listing.all_ids(listing.reusing(uow), sources, actor, policy, query)
     out: list[ExportRow] = []
     for start in range(0, len(ids), EXPORT_CHUNK_ROWS):
         out.extend(await _export_page(uow, ids[start : start + EXPORT_CHUNK_ROWS], tree))

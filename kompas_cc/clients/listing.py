@@ -7,7 +7,8 @@ cannot answer: the database finds the matching ids, and the index filters and or
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,19 @@ from kompas_cc.core.phone import phone_search_key, try_normalize_phone
 from kompas_cc.db.fastread import FastReader
 from kompas_cc.db.uow import UnitOfWork
 
+#: Opens a unit of work: lists need one only for a search or a tree not yet cached.
+UowOpener = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+
+
+def reusing(uow: UnitOfWork) -> UowOpener:
+    """An opener that hands out a unit of work already open (and leaves it open)."""
+
+    @asynccontextmanager
+    async def same() -> AsyncIterator[UnitOfWork]:
+        yield uow
+
+    return same
+
 
 @dataclass(frozen=True, slots=True)
 class ListSources:
@@ -37,13 +51,13 @@ class ListSources:
 
 
 async def list_clients(
-    uow: UnitOfWork,
+    uows: UowOpener,
     sources: ListSources,
     actor: Actor,
     policy: ClientsPolicy,
     query: ClientListQuery,
 ) -> ClientPage:
-    wanted = await _facet_query(uow, sources, actor, policy, query)
+    wanted = await _facet_query(uows, sources, actor, policy, query)
     index = await sources.facets.current()
     offset = (query.page - 1) * query.per_page
     found = index.select(wanted, offset, query.per_page)
@@ -59,35 +73,35 @@ async def list_clients(
 
 
 async def all_ids(
-    uow: UnitOfWork,
+    uows: UowOpener,
     sources: ListSources,
     actor: Actor,
     policy: ClientsPolicy,
     query: ClientListQuery,
 ) -> list[int]:
     """Every id the list shows for `query`, all pages, in its order (an export's rows)."""
-    wanted = await _facet_query(uow, sources, actor, policy, query)
+    wanted = await _facet_query(uows, sources, actor, policy, query)
     index = await sources.facets.current()
     return index.select(wanted, 0, index.count(wanted)).ids
 
 
 async def count_clients(
-    uow: UnitOfWork,
+    uows: UowOpener,
     sources: ListSources,
     actor: Actor,
     policy: ClientsPolicy,
     query: ClientListQuery,
 ) -> ClientCount:
-    wanted = await _facet_query(uow, sources, actor, policy, query)
+    wanted = await _facet_query(uows, sources, actor, policy, query)
     index = await sources.facets.current()
     return ClientCount(count=index.count(wanted), exact=True)
 
 
 async def node_counts(
-    uow: UnitOfWork, sources: ListSources, actor: Actor, policy: ClientsPolicy
+    uows: UowOpener, sources: ListSources, actor: Actor, policy: ClientsPolicy
 ) -> dict[int, int]:
     """Clients each classifier node holds (its descendants' too) that this user may see."""
-    tree = await sources.trees.get(uow)
+    tree = await sources.trees.get(uows)
     scope = visibility_scope(actor, policy)
     visible = FacetQuery(
         owner_id=scope.user_id if scope.kind == "own" else None, nobody=scope.kind == "none"
@@ -97,7 +111,7 @@ async def node_counts(
 
 
 async def _facet_query(
-    uow: UnitOfWork,
+    uows: UowOpener,
     sources: ListSources,
     actor: Actor,
     policy: ClientsPolicy,
@@ -106,11 +120,12 @@ async def _facet_query(
     scope = visibility_scope(actor, policy)
     groups: tuple[frozenset[int], ...] = ()
     if query.node:
-        tree = await sources.trees.get(uow)
+        tree = await sources.trees.get(uows)
         groups = tuple(frozenset(g) for g in tree.filter_groups(query.node))
     only: set[int] | None = None
     if query.q or query.phone:
-        only = await _search_ids(uow, policy, query)
+        async with uows() as uow:
+            only = await _search_ids(uow, policy, query)
     return FacetQuery(
         archived=query.archived,
         kind=query.kind,

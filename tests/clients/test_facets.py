@@ -11,7 +11,8 @@ import pytest
 
 from kompas_cc.clients import facet_orders, facets
 from kompas_cc.clients.facet_orders import name_sort_key
-from kompas_cc.clients.facets import FacetIndex, FacetQuery, FacetRow, encode_inn
+from kompas_cc.clients.facets import FacetIndex, FacetQuery, FacetRow, FacetTable, encode_inn
+from kompas_cc.clients.name_keys import NameKeys
 
 NAMES = ["Альфа", "альфа", "Ёлка", "Елена", "Бета", "Zeta", "ООО Ромашка", "ооо ромашка", "Яхонт"]
 STATUSES = {1: "Новый", 2: "Активный", 3: "архив"}
@@ -84,7 +85,7 @@ def random_query(rng: random.Random) -> FacetQuery:
     )
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(10))
 def test_pages_match_a_plain_sort_through_changes(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -101,7 +102,7 @@ def test_pages_match_a_plain_sort_through_changes(
     for row in rows.values():
         for node in row.nodes:
             placements.setdefault(node, []).append(row.id)
-    index.load(rows.values(), {n: np.array(ids) for n, ids in placements.items()})
+    index.load(FacetTable.of(rows.values()), {n: np.array(ids) for n, ids in placements.items()})
     for _round in range(25):
         for _ in range(rng.randrange(4)):
             query = random_query(rng)
@@ -112,12 +113,15 @@ def test_pages_match_a_plain_sort_through_changes(
             assert got.total == len(expected)
             assert got.ids == expected[(page - 1) * per_page : page * per_page], query
         changed = [random_row(rng, rng.randrange(1, 420)) for _ in range(rng.randrange(1, 6))]
-        gone = rng.sample(sorted(rows), rng.randrange(2))
+        changed = list({row.id: row for row in changed}.values())
+        changed_ids = {row.id for row in changed}
+        gone = [g for g in rng.sample(sorted(rows), rng.randrange(2)) if g not in changed_ids]
         for row in changed:
             rows[row.id] = row
         for cid in gone:
             rows.pop(cid, None)
-        index.upsert(changed, [g for g in gone if g not in {r.id for r in changed}])
+        index.upsert(changed, gone)
+        index.upsert(rng.sample(list(rows.values()), min(3, len(rows))))  # re-read: no change
 
 
 def test_names_sort_as_a_russian_reader_expects() -> None:
@@ -135,3 +139,14 @@ def test_nobody_sees_nothing() -> None:
     index = FacetIndex()
     index.upsert([random_row(random.Random(1), 5)])
     assert index.select(FacetQuery(nobody=True), 0, 10).total == 0
+
+
+def test_name_keys_survive_rewrites_and_compaction() -> None:
+    keys = NameKeys(4)
+    keys.load([1, 3], [b"alpha", b"gamma"])
+    for round_ in range(300):
+        keys.set(1, b"x" * 5000 + str(round_).encode())
+    keys.grow(10)
+    keys.set(9, b"omega")
+    assert keys[1] == b"x" * 5000 + b"299"
+    assert (keys[3], keys[9], keys[2]) == (b"gamma", b"omega", b"")

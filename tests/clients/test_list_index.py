@@ -35,7 +35,11 @@ class World:
     async def names(self, **query: object) -> list[str]:
         async with self.uows(write=False) as uow:
             page = await listing.list_clients(
-                uow, self.sources, ADMIN, POLICY, ClientListQuery.model_validate(query)
+                listing.reusing(uow),
+                self.sources,
+                ADMIN,
+                POLICY,
+                ClientListQuery.model_validate(query),
             )
         return [item.name for item in page.items]
 
@@ -70,13 +74,13 @@ async def test_pages_count_exactly(world: World) -> None:
         await world.create(f"ООО «Клиент {n:02d}»")
     async with world.uows(write=False) as uow:
         first = await listing.list_clients(
-            uow, world.sources, ADMIN, POLICY, ClientListQuery(per_page=2)
+            listing.reusing(uow), world.sources, ADMIN, POLICY, ClientListQuery(per_page=2)
         )
         last = await listing.list_clients(
-            uow, world.sources, ADMIN, POLICY, ClientListQuery(per_page=2, page=3)
+            listing.reusing(uow), world.sources, ADMIN, POLICY, ClientListQuery(per_page=2, page=3)
         )
         counted = await listing.count_clients(
-            uow, world.sources, ADMIN, POLICY, ClientListQuery(q="клиент 0")
+            listing.reusing(uow), world.sources, ADMIN, POLICY, ClientListQuery(q="клиент 0")
         )
     assert (first.total, first.total_exact, first.has_more) == (5, True, True)
     assert (last.total, last.has_more) == (5, False)
