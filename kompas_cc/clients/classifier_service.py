@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
@@ -34,17 +35,32 @@ TREE_TTL_S = 10.0
 
 
 class TreeCache:
-    """The classifier tree as lists need it on every request: read once, reused."""
+    """The classifier tree as lists need it on every request: read once, reused.
+
+    When it has to be read again, one request reads it and the others wait for that read,
+    rather than each opening a unit of work of its own at the same moment."""
 
     def __init__(self, ttl_s: float = TREE_TTL_S) -> None:
         self._trees: TtlCache[str, Tree] = TtlCache(ttl_s, max_size=1)
+        self._loading: asyncio.Future[Tree] | None = None
 
     async def get(self, uows: Callable[[], AbstractAsyncContextManager[UnitOfWork]]) -> Tree:
         tree = self._trees.get("tree")
-        if tree is None:
-            async with uows() as uow:
-                tree = await load_tree(uow)
-            self._trees.put("tree", tree)
+        if tree is not None:
+            return tree
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(self._load(uows))
+        loading = self._loading
+        try:
+            return await asyncio.shield(loading)
+        finally:
+            if loading.done() and self._loading is loading:
+                self._loading = None
+
+    async def _load(self, uows: Callable[[], AbstractAsyncContextManager[UnitOfWork]]) -> Tree:
+        async with uows() as uow:
+            tree = await load_tree(uow)
+        self._trees.put("tree", tree)
         return tree
 
     def forget(self) -> None:

@@ -37,7 +37,7 @@ NO_INN = 16_000_000_000_000  # 16 * 10**INN_DIGITS: above every encoded INN
 NO_RANK = np.iinfo(np.int32).max
 SORT_KEYS = ("name", "created_at", "updated_at", "inn", "status", "manager", "kind")
 GROUP_MASKS_KEPT = 64
-MASKS_KEPT = 32
+MASKS_KEPT = 64
 #: A walk along an order is chosen while it is expected to pass fewer clients than this;
 #: beyond, the matches are gathered and ranked directly.
 WALK_LIMIT = 200_000

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, select
 
 from kompas_cc.clients import repo
@@ -167,31 +167,29 @@ def _search_filter(text: str, region: str) -> ColumnElement[bool]:
     return repo.text_matches(text)
 
 
+_BRIEFS = TypeAdapter(list[ClientBrief])
+
+
 async def _briefs(reader: FastReader, ids: Sequence[int]) -> list[ClientBrief]:
+    """The page's clients in the order of `ids`, validated in one pass."""
     if not ids:
         return []
     rows = await reader.fetch(repo.page_rows_sql(reader.dialect), {"ids": reader.id_list(ids)})
     by_id = {int(row[0]): row for row in rows}
-    return [_brief(by_id[cid]) for cid in ids if cid in by_id]
+    return _BRIEFS.validate_python([_brief(by_id[cid]) for cid in ids if cid in by_id])
 
 
-def _brief(row: Sequence[Any]) -> ClientBrief:
+def _brief(row: Sequence[Any]) -> dict[str, Any]:
     cid, kind, name, inn, status, manager, archived, created_at, phone = row
-    return ClientBrief(
-        id=int(cid),
-        kind=kind,
-        name=name,
-        inn=inn,
-        status=status,
-        manager=manager,
-        phone=phone,
-        archived=bool(archived),
-        created_at=_utc(created_at),
-    )
-
-
-def _utc(value: datetime | str) -> datetime:
-    """SQLite hands back the stored text (naive UTC); PostgreSQL an aware datetime."""
-    if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    return {
+        "id": cid,
+        "kind": kind,
+        "name": name,
+        "inn": inn,
+        "status": status,
+        "manager": manager,
+        "phone": phone,
+        "archived": bool(archived),
+        # SQLite hands back the stored text (UTC without a zone); PostgreSQL a datetime.
+        "created_at": f"{created_at}Z" if isinstance(created_at, str) else created_at,
+    }
