@@ -36,9 +36,10 @@ class SortOrder:
     def __init__(self, column: str, source: KeySource, ids: Ids, capacity: int) -> None:
         self.column = column
         self._source = source
-        self.ids = ids
-        self.rank = np.full(capacity, -1, np.int64)
-        self.rank[ids] = np.arange(len(ids), dtype=np.int64)
+        # 32-bit ids and ranks: half the memory, and client ids stay far below 2**31.
+        self.ids: npt.NDArray[np.int32] = ids.astype(np.int32)
+        self.rank: npt.NDArray[np.int32] = np.full(capacity, -1, np.int32)
+        self.rank[ids] = np.arange(len(ids), dtype=np.int32)
 
     @classmethod
     def build(cls, column: str, source: KeySource, present: Mask) -> SortOrder:
@@ -47,7 +48,7 @@ class SortOrder:
     def grow(self, capacity: int) -> None:
         extra = capacity - len(self.rank)
         if extra > 0:
-            self.rank = np.concatenate([self.rank, np.full(extra, -1, np.int64)])
+            self.rank = np.concatenate([self.rank, np.full(extra, -1, np.int32)])
 
     # -- patching -----------------------------------------------------------------------
 
@@ -67,7 +68,7 @@ class SortOrder:
             coming = _sorted_ids(self._source, coming)
             places = self._places(coming)
             self.ids = np.insert(self.ids, places, coming)
-        self.rank[self.ids] = np.arange(len(self.ids), dtype=np.int64)
+        self.rank[self.ids] = np.arange(len(self.ids), dtype=np.int32)
 
     def _places(self, coming: Ids) -> npt.NDArray[np.int64]:
         """Where each (sorted) newcomer goes among the current ids."""
@@ -110,11 +111,12 @@ class SortOrder:
             while got < wanted and start < count:
                 part = sequence[start : start + chunk]
                 hits = part[mask[part]]
-                found.append(hits)
+                found.append(hits.astype(np.int64))
                 got += len(hits)
                 start += chunk
                 chunk = min(chunk * 2, MAX_CHUNK)
-            return np.concatenate(found)[:wanted]
+            walked: Ids = np.concatenate(found)[:wanted]
+            return walked
         matched = np.flatnonzero(mask)
         ranks = self.rank[matched]
         if desc:

@@ -1,0 +1,1 @@
+"""Telephony: Asterisk events, call records, line load."""
