@@ -686,8 +686,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--list-connections",
         type=int,
-        default=10,
-        help="concurrent workers of the list scenario (people paging, not calls arriving)",
+        default=50,
+        help="concurrent workers of the list scenario (as many as for the lookup by default)",
     )
     parser.add_argument("--duration", type=float, default=15, help="seconds measured")
     parser.add_argument("--warmup", type=float, default=3, help="seconds not measured")

@@ -61,17 +61,27 @@ class SortOrder:
             self.ids, self.rank = fresh.ids, fresh.rank
             return
         positions = self.rank[changed]
-        self.ids = np.delete(self.ids, positions[positions >= 0])
+        leaving = positions[positions >= 0]
+        self.ids = np.delete(self.ids, leaving)
         self.rank[changed] = -1
+        # Only the ranks between the first and the last place that moved change; past the
+        # last one too when clients came or went.
+        low = int(leaving.min()) if len(leaving) else len(self.ids)
+        high = int(leaving.max()) + 1 if len(leaving) else 0
         coming = changed[present[changed]]
         if len(coming):
             coming = _sorted_ids(self._source, coming)
             places = self._places(coming)
             self.ids = np.insert(self.ids, places, coming)
-        self.rank[self.ids] = np.arange(len(self.ids), dtype=np.int32)
+            low = min(low, int(places.min()))
+            high = max(high, int(places.max()) + len(coming))
+        if len(coming) != len(leaving):
+            high = len(self.ids)
+        self.rank[self.ids[low:high]] = np.arange(low, high, dtype=np.int32)
 
     def _places(self, coming: Ids) -> npt.NDArray[np.int64]:
-        """Where each (sorted) newcomer goes among the current ids."""
+        """Where each (sorted) newcomer goes among the current ids: a binary search that
+        reads only the keys it compares."""
         source = self._source
         if isinstance(source, NameKeys):
             names = source
@@ -82,16 +92,14 @@ class SortOrder:
                 ],
                 np.int64,
             )
-        vector = source()
-        keys = vector[self.ids]
-        new_keys = vector[coming]
-        low = np.searchsorted(keys, new_keys, side="left")
-        high = np.searchsorted(keys, new_keys, side="right")
-        places = [
-            lo + int(np.searchsorted(self.ids[lo:hi], cid))
-            for lo, hi, cid in zip(low.tolist(), high.tolist(), coming.tolist(), strict=True)
-        ]
-        return np.array(places, np.int64)
+        values = source()
+        return np.array(
+            [
+                bisect.bisect_left(self.ids, (values[cid], cid), key=lambda j: (values[j], j))
+                for cid in coming.tolist()
+            ],
+            np.int64,
+        )
 
     # -- reading ------------------------------------------------------------------------
 

@@ -331,10 +331,15 @@ class FacetIndex:
                 inside = batch[(pos < len(members)) & hit]
             else:
                 inside = batch[:0]
-            if np.array_equal(inside, should):
+            leaving = np.setdiff1d(inside, should, assume_unique=True)
+            coming = np.setdiff1d(should, inside, assume_unique=True)
+            if not len(leaving) and not len(coming):
                 continue
-            kept = np.setdiff1d(members, np.setdiff1d(inside, should), assume_unique=True)
-            self._members[node] = np.union1d(kept, should)
+            if len(leaving):
+                members = np.delete(members, np.searchsorted(members, leaving))
+            if len(coming):
+                members = np.insert(members, np.searchsorted(members, coming), coming)
+            self._members[node] = members
             changed.add(node)
         self._changed(changed)
 
@@ -345,6 +350,27 @@ class FacetIndex:
             del self._group_masks[key]
 
     # -- answering lists ----------------------------------------------------------------
+
+    def arrays(self) -> list[npt.NDArray[Any]]:
+        """Every array the index holds, for measuring its memory."""
+        cols = self._cols
+        held: list[npt.NDArray[Any]] = [
+            cols.present,
+            cols.archived,
+            cols.kind,
+            cols.status,
+            cols.manager,
+            cols.created,
+            cols.updated,
+            cols.inn,
+            *cols.names.arrays(),
+            *self._members.values(),
+            *self._group_masks.values(),
+            *(mask for mask, _count in self._masks.values()),
+        ]
+        for order in self._orders.values():
+            held += [order.ids, order.rank]
+        return held
 
     def count(self, query: FacetQuery) -> int:
         return self._mask(query)[1]

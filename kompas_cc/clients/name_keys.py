@@ -8,8 +8,10 @@ they are one bytearray and two numpy arrays: no per-client object at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 
 class NameKeys:
@@ -25,6 +27,9 @@ class NameKeys:
 
     def __len__(self) -> int:
         return len(self._start)
+
+    def arrays(self) -> list[npt.NDArray[Any]]:
+        return [np.frombuffer(self._blob, np.uint8), self._start, self._length]
 
     def grow(self, capacity: int) -> None:
         extra = capacity - len(self._start)

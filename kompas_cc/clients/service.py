@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
+
 from kompas_cc.clients import repo
 from kompas_cc.clients.access import (
     ClientsPolicy,
@@ -181,6 +183,22 @@ async def lookup_phone(
         for owner in owners
         if scope.kind == "all" or (scope.kind == "own" and owner.manager_id == scope.user_id)
     ]
+
+
+async def client_for_number(uow: UnitOfWork, number: str) -> int | None:
+    """The client a phone number (E.164) belongs to, for the call log: the number of the
+    client itself or of one of its contact persons, through the pop-up lookup's index.
+    A client's own number wins over a contact person's, then the oldest client."""
+    rows = (await uow.session.execute(text(repo.PHONE_LOOKUP_SQL), {"number": number})).all()
+    if not rows:
+        return None
+    return int(min(rows, key=lambda row: (row[3] is not None, row[0]))[0])
+
+
+def client_visibility(actor: Actor, policy: ClientsPolicy) -> str:
+    """Which clients a user sees, for other domains' lists: "all", "own" (those the user is
+    responsible for) or "none". The rule itself is `access.visibility_scope`."""
+    return visibility_scope(actor, policy).kind
 
 
 # -- writing ---------------------------------------------------------------------------
