@@ -64,14 +64,21 @@ async def parse_json(
 def parse_query(request: web.Request, model: type[M]) -> M:
     """Validate the query string; blank values (an untouched select of a GET form) are absent."""
     data: dict[str, Any] = {}
+    lists = _list_fields(model)
     for key in request.query:
         values = [v for v in request.query.getall(key) if v.strip()]
         if not values:
             continue
-        field = model.model_fields.get(key)
-        is_list = field is not None and "list" in str(field.annotation)
-        data[key] = values if is_list else values[-1]
+        data[key] = values if key in lists else values[-1]
     return validate_model(model, data, "The query")
+
+
+@cache
+def _list_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of a query model that take repeated parameters (?node=1&node=2)."""
+    return frozenset(
+        name for name, field in model.model_fields.items() if "list" in str(field.annotation)
+    )
 
 
 def _default(value: Any) -> Any:
