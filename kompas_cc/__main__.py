@@ -1,4 +1,4 @@
-"""The `kompas` command: serve, demo, db upgrade, user add/passwd."""
+"""The `kompas` command: serve, demo, db upgrade, user add/passwd, ami-sim."""
 
 from __future__ import annotations
 
@@ -73,6 +73,21 @@ def _cmd_user_passwd(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ami_sim(_settings: Settings, args: argparse.Namespace) -> int:
+    from kompas_cc.cli_amisim import run_ami_sim
+
+    return asyncio.run(
+        run_ami_sim(
+            port=args.port,
+            calls_per_minute=args.calls_per_minute,
+            seed=args.seed,
+            username=args.username,
+            secret=args.secret,
+            speed=args.speed,
+        )
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kompas", description="KOMPAS contact-center CRM")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -104,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     passwd.add_argument("name", help="the login")
     passwd.add_argument("--password-stdin", action="store_true")
     passwd.set_defaults(func=_cmd_user_passwd)
+
+    sim = sub.add_parser("ami-sim", help="run a simulated Asterisk AMI with call traffic")
+    sim.add_argument("--port", type=int, default=5038, help="TCP port (0: any free one)")
+    sim.add_argument("--calls-per-minute", type=float, default=2.0, help="average call arrivals")
+    sim.add_argument("--seed", type=int, default=0, help="the same seed plays the same calls")
+    sim.add_argument("--username", default="kompas", help="the AMI user to accept")
+    sim.add_argument("--secret", default="kompas", help="the AMI user's secret")
+    sim.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
+    sim.set_defaults(func=_cmd_ami_sim)
     return parser
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -28,15 +28,46 @@ from kompas_cc.core.actor import Actor
 from kompas_cc.core.bus import Bus
 from kompas_cc.core.clock import Clock, SystemClock
 from kompas_cc.core.ttlcache import TtlCache
-from kompas_cc.db.engine import create_engine, create_session_factory
+from kompas_cc.db.engine import create_engine, create_session_factory, is_sqlite
 from kompas_cc.db.fastread import open_reader
 from kompas_cc.db.uow import make_uow_factory
+from kompas_cc.notifications import api as notifications_api
+from kompas_cc.notifications import handlers as notifications_handlers
+from kompas_cc.notifications import jobs as notifications_jobs
+from kompas_cc.notifications import service as notifications_service
+from kompas_cc.notifications import subscribers as notifications_subscribers
+from kompas_cc.notifications.channels import ChannelRegistry
+from kompas_cc.notifications.counts import UnreadCounts
+from kompas_cc.notifications.web_channel import WebChannel, greeter
+from kompas_cc.organizer import api as organizer_api
+from kompas_cc.organizer import calendar_handlers as organizer_calendar_handlers
+from kompas_cc.organizer import contact_handlers as organizer_contact_handlers
+from kompas_cc.organizer import contacts as organizer_contacts
+from kompas_cc.organizer import digest as organizer_digest
+from kompas_cc.organizer import handlers as organizer_handlers
+from kompas_cc.organizer import jobs as organizer_jobs
+from kompas_cc.organizer import service as organizer_service
+from kompas_cc.organizer import subscribers as organizer_subscribers
+from kompas_cc.organizer.access import OrganizerPolicy
+from kompas_cc.scheduler import Scheduler, server_name
+from kompas_cc.scheduling.events import JobScheduled
+from kompas_cc.scheduling.pgwake import PgWakeListener
 from kompas_cc.settings import Settings
 from kompas_cc.staff import handlers as staff_handlers
 from kompas_cc.staff import service as staff_service
 from kompas_cc.staff.events import CredentialsChanged
-from kompas_cc.webapp import keys, shell
+from kompas_cc.telephony import api as telephony_api
+from kompas_cc.telephony import handlers as telephony_handlers
+from kompas_cc.telephony import load_handlers as telephony_load
+from kompas_cc.telephony import service as telephony_service
+from kompas_cc.telephony import subscribers as telephony_subscribers
+from kompas_cc.telephony.ami import AmiConnection
+from kompas_cc.telephony.amilink import AmiConfig
+from kompas_cc.telephony.calls import CallTracker
+from kompas_cc.telephony.ingest import CallIngest
+from kompas_cc.webapp import keys, shell, ws
 from kompas_cc.webapp.middlewares import MIDDLEWARES
+from kompas_cc.webapp.panels import PanelRegistry
 from kompas_cc.webapp.templates import STATIC_DIR, setup_templates
 
 logger = logging.getLogger(__name__)
@@ -74,7 +105,18 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
     clients_subscribers.register(bus, lookup_cache)
     app[clients_handlers.TIMELINE] = timeline = TimelineRegistry()
     timeline.register({"note", "file", "change"}, clients_dossier.timeline_source)
+    timeline.register({"call"}, telephony_service.timeline_source)
+    timeline.register({"task"}, organizer_service.timeline_source)
+    timeline.register({"contact", "planned_contact"}, organizer_contacts.timeline_source)
+    app[organizer_handlers.POLICY] = OrganizerPolicy(clients=app[clients_handlers.POLICY])
+    app[keys.PANELS] = PanelRegistry()
+    organizer_handlers.register_panels(app)
     setup_templates(app)
+    app[keys.SCHEDULER] = jobs = Scheduler(app[keys.CLOCK], name=server_name(settings.http_port))
+    bus.subscribe(JobScheduled, jobs.on_job_scheduled)
+    organizer_jobs.register(jobs)
+    app[ws.HUB] = hub = ws.Hub()
+    unread = _notifications(app, bus, jobs, hub)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
@@ -83,6 +125,8 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
         app[keys.READER] = reader = await open_reader(settings.database_url)
         app[clients_handlers.FACETS] = facets = FacetStore(reader)
         clients_subscribers.register_lists(bus, facets, trees)
+        telephony_subscribers.register(bus, app[keys.UOW])
+        organizer_subscribers.register(bus, app[keys.UOW])
         facets.start()
         yield
         await bus.drain()
@@ -91,17 +135,88 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
         await engine.dispose()
 
     app.cleanup_ctx.append(database)
+
+    async def scheduling(app: web.Application) -> AsyncIterator[None]:
+        """After the database: unread counts for the bell, then the scheduler's loop."""
+        async with app[keys.UOW](write=False) as uow:
+            unread.load(await notifications_service.unread_by_user(uow))
+        hub.greeter = greeter(app[keys.UOW], unread)
+        await jobs.start(app[keys.UOW])
+        listener = (
+            None
+            if is_sqlite(settings.database_url)
+            else PgWakeListener(settings.database_url, jobs)
+        )
+        if listener is not None:
+            listener.start()
+        yield
+        if listener is not None:
+            await listener.stop()
+        await jobs.stop()
+
+    app.cleanup_ctx.append(scheduling)
+    if settings.ami_enabled:
+        app.cleanup_ctx.append(_ami_link(settings, bus))
     for table in (
         shell.routes,
         staff_handlers.routes,
         clients_handlers.routes,
         clients_api.routes,
         clients_import.routes,
+        telephony_handlers.routes,
+        telephony_load.routes,
+        telephony_api.routes,
+        notifications_handlers.routes,
+        notifications_api.routes,
+        organizer_handlers.routes,
+        organizer_calendar_handlers.routes,
+        organizer_contact_handlers.routes,
+        organizer_api.routes,
+        ws.routes,
     ):
         app.add_routes(table.table)
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=True)
     shell.add_openapi(app)
     return app
+
+
+def _notifications(app: web.Application, bus: Bus, jobs: Scheduler, hub: ws.Hub) -> UnreadCounts:
+    """Notifications reach users through channels: the web panel's sockets now; e-mail and
+    Telegram are added here as durable channels (`channels.add_durable`)."""
+    channels = ChannelRegistry()
+    channels.add_live(WebChannel(hub))
+    unread = UnreadCounts()
+    notifications_subscribers.register(bus, channels, unread)
+    notifications_jobs.register(jobs, channels)
+    organizer_digest.register(jobs)
+    notifications_handlers.install_bell(app, unread)
+    bus.subscribe(CredentialsChanged, lambda event: hub.disconnect(event.user_id))
+
+    async def close_sockets(_app: web.Application) -> None:
+        await hub.close_all()
+
+    app.on_shutdown.append(close_sockets)
+    return unread
+
+
+def _ami_link(settings: Settings, bus: Bus) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The AMI connection and the call log it feeds: every event goes to the call tracker,
+    every finished call into the database (telephony.ingest)."""
+
+    async def ami_link(app: web.Application) -> AsyncIterator[None]:
+        tracker = CallTracker(trunk_patterns=[trunk.pattern for trunk in settings.trunks])
+        calls = CallIngest(app[keys.UOW], app[keys.CLOCK], tracker, region=settings.default_region)
+        link = AmiConnection(
+            AmiConfig.from_settings(settings), clock=app[keys.CLOCK], sink=calls.accept
+        )
+        app[keys.AMI] = link
+        calls.start()
+        link.start()
+        yield
+        await link.close()
+        await calls.stop()
+
+    return ami_link
 
 
 def clients_policy(settings: Settings) -> clients_access.ClientsPolicy:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from kompas_cc.settings_ami import Trunk, ami_problems, parse_trunks
+
 DEFAULT_CONFIG_PATH = Path("config/kompas.toml")
 DEFAULT_SQLITE_PATH = Path("var/kompas.db")
 
@@ -52,6 +54,14 @@ class Settings:
     client_visibility: ClientVisibility = "all"
     login_max_failures: int = 5
     login_lockout_s: int = 300
+    # Asterisk AMI; ami_enabled defaults to whether ami_host is set (see load_settings).
+    ami_enabled: bool = False
+    ami_host: str = ""
+    ami_port: int = 5038
+    ami_username: str = "kompas"
+    ami_secret: str = ""
+    originate_context: str = "kompas-outbound"
+    trunks: tuple[Trunk, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -63,6 +73,11 @@ _ENV_PREFIX = "KOMPAS_"
 
 
 def _coerce(name: str, raw: Any, default: Any) -> Any:
+    if name == "trunks":
+        try:
+            return parse_trunks(raw)
+        except ValueError as exc:
+            raise SettingsError(f"setting 'trunks': {exc}") from exc
     try:
         if isinstance(default, bool):
             if isinstance(raw, bool):
@@ -120,7 +135,18 @@ def load_settings(
         if key not in known:
             raise SettingsError(f"unknown setting {key!r}")
         result[key] = raw
+    result.setdefault("ami_enabled", bool(str(result.get("ami_host", "")).strip()))
     settings = replace(defaults, extra=extra, **result)
     if settings.client_visibility not in ("all", "own"):
         raise SettingsError("setting 'client_visibility' must be 'all' or 'own'")
+    problems = ami_problems(
+        enabled=settings.ami_enabled,
+        host=settings.ami_host,
+        port=settings.ami_port,
+        username=settings.ami_username,
+        secret=settings.ami_secret,
+        originate_context=settings.originate_context,
+    )
+    if problems:
+        raise SettingsError("; ".join(problems))
     return settings

@@ -240,8 +240,10 @@ async def client_card(request: web.Request) -> web.Response:
         audit = await dossier.list_audit(uow, who, policy(request), cid)
         tree = await classifier_service.load_tree(uow)
     entries, timeline_filters = await _timeline(request, cid)
+    panels = await request.app[keys.PANELS].collect("client_card", request, client_id=cid)
     context = {
         "client": client,
+        "panels": panels,
         "people": people,
         "notes": notes,
         "files": files,

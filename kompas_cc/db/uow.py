@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Protocol
 
@@ -41,6 +43,20 @@ class UnitOfWork:
 
     def emit(self, event: Event) -> None:
         self._events.append(event)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A part of the work that may fail on its own: on an error, what it wrote and the
+        events it emitted are undone and the error goes on; the rest of the unit stays."""
+        mark = len(self._events)
+        nested = await self.session.begin_nested()
+        try:
+            yield
+        except BaseException:
+            await nested.rollback()
+            del self._events[mark:]
+            raise
+        await nested.commit()
 
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._sessions()

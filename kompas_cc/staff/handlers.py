@@ -108,7 +108,15 @@ async def _profile_context(request: web.Request, **extra: Any) -> dict[str, Any]
     async with ctx.uow(request) as uow:
         user = await service.get_user(uow, who.id)
         tokens = await service.list_tokens(uow, who)
-    return {"user": user, "tokens": tokens, "new_token": None, "errors": {}, **extra}
+    panels = await request.app[keys.PANELS].collect("profile", request)
+    return {
+        "user": user,
+        "tokens": tokens,
+        "new_token": None,
+        "errors": {},
+        "panels": panels,
+        **extra,
+    }
 
 
 @routes.get("/profile", roles=ALL_ROLES, name="profile")

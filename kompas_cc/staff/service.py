@@ -300,6 +300,15 @@ async def revoke_token(uow: UnitOfWork, actor: Actor, token_id: int, now: dateti
         uow.emit(CredentialsChanged(row.user_id))
 
 
+async def users_by_extension(uow: UnitOfWork) -> dict[str, int]:
+    """Active users by their phone extension; the oldest account wins an extension two share."""
+    found: dict[str, int] = {}
+    for user in sorted(await repo.list_users(uow.session), key=lambda u: u.id, reverse=True):
+        if user.is_active and user.extension:
+            found[user.extension] = user.id
+    return found
+
+
 async def find_user_id(uow: UnitOfWork, login: str) -> int | None:
     user = await repo.find_user_by_login(uow.session, login)
     return user.id if user else None

@@ -656,8 +656,27 @@ _SPECS: dict[str, _Spec] = {
 }
 
 
+def _event_name(message: object) -> str | None:
+    """The lower-cased Event header, looked up without copying the message."""
+    if not isinstance(message, Mapping):
+        return None
+    try:
+        value = message.get("Event")
+    except Exception:
+        value = None
+    if value is None:
+        value = next(
+            (v for k, v in message.items() if isinstance(k, str) and k.strip().lower() == "event"),
+            None,
+        )
+    text = _first_text(value)
+    return text.strip().lower() if text is not None else None
+
+
 def translate(message: Mapping[str, str], received_at: datetime) -> AmiEvent | None:
     """The typed event for one AMI event message, or None when it is not one we use."""
+    if _event_name(message) not in _SPECS:
+        return None  # most of the stream (Newexten, VarSet, ...): skipped before parsing
     headers = _Headers.of(message)
     if headers is None:
         return None

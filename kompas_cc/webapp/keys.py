@@ -13,7 +13,10 @@ from kompas_cc.core.bus import Bus
 from kompas_cc.core.clock import Clock
 from kompas_cc.db.fastread import FastReader
 from kompas_cc.db.uow import UowFactory
+from kompas_cc.scheduler import Scheduler
 from kompas_cc.settings import Settings
+from kompas_cc.telephony.ami import AmiConnection
+from kompas_cc.webapp.panels import PanelRegistry
 from kompas_cc.webapp.sessions import Session
 
 
@@ -33,6 +36,10 @@ READER: web.AppKey[FastReader] = web.AppKey("fast_reader")
 ACTORS = web.AppKey("actors", ActorResolver)
 SECRET = web.AppKey("secret", bytes)
 OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
+SCHEDULER = web.AppKey("scheduler", Scheduler)
+#: Present only when settings.ami_enabled.
+AMI = web.AppKey("ami", AmiConnection)
+PANELS = web.AppKey("panels", PanelRegistry)
 
 # Per-request storage, set by the middlewares.
 REQUEST_ID = web.RequestKey("request_id", str)

@@ -12,7 +12,15 @@ from conftest import login, post_form
 from kompas_cc.core.actor import Role
 from kompas_cc.webapp.routing import spec_of
 
-PUBLIC_PATHS = {"/login", "/locale", "/healthz", "/api/v1/openapi.json", "/api/v1/auth/token"}
+PUBLIC_PATHS = {
+    "/login",
+    "/locale",
+    "/healthz",
+    "/api/v1/openapi.json",
+    "/api/v1/auth/token",
+    # The calendar feed: the secret token in the address is its credential.
+    "/organizer/calendar/1.ics",
+}
 
 
 def _routes(app: web.Application) -> list[tuple[str, str, Any]]:

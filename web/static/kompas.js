@@ -262,3 +262,172 @@
     });
   });
 })();
+
+/* KOMPAS: live notifications, for the bell in the header ([data-bell]).
+ *
+ *  Listens on the WebSocket hub (data-ws, "/ws"; the session cookie authenticates) and
+ *  reconnects after a drop, waiting 1 s, 2 s, 4 s ... up to 30 s (with jitter, so that tabs
+ *  do not all come back at once after a restart). Every message carries the unread count
+ *  for the bell; a new notification also shows a toast, and a desktop notification when
+ *  the tab is hidden and the user allowed them.
+ *
+ *  [data-notify-permission]  a button shown while the browser may still ask for permission
+ *                              to show desktop notifications; nothing is asked on load.
+ */
+(function () {
+  "use strict";
+
+  var bell = document.querySelector("[data-bell]");
+  if (!bell || !("WebSocket" in window)) {
+    return;
+  }
+  var counter = bell.querySelector("[data-bell-count]");
+  var closeLabel = bell.getAttribute("data-label-close") || "Close";
+  var FIRST_DELAY_MS = 1000;
+  var MAX_DELAY_MS = 30000;
+  var TOAST_MS = 10000;
+  var delay = FIRST_DELAY_MS;
+  var retry = null;
+
+  function setUnread(count) {
+    if (!counter) {
+      return;
+    }
+    counter.textContent = count > 0 ? String(count) : "";
+    counter.hidden = !(count > 0);
+  }
+
+  function safeLink(link) {
+    return typeof link === "string" && (/^\/(?!\/)/.test(link) || /^https?:\/\//.test(link));
+  }
+
+  function toastBox() {
+    var box = document.querySelector(".toasts");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "toasts";
+      box.setAttribute("aria-live", "polite");
+      document.body.appendChild(box);
+    }
+    return box;
+  }
+
+  function showToast(note) {
+    var toast = document.createElement("div");
+    toast.className = "toast" + (note.late ? " toast-late" : "");
+    toast.setAttribute("role", "status");
+    var title = document.createElement(safeLink(note.link) ? "a" : "strong");
+    title.className = "toast-title";
+    title.textContent = note.title;
+    if (title.tagName === "A") {
+      title.href = note.link;
+    }
+    toast.appendChild(title);
+    if (note.body) {
+      var body = document.createElement("p");
+      body.className = "toast-body";
+      body.textContent = note.body;
+      toast.appendChild(body);
+    }
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.setAttribute("aria-label", closeLabel);
+    close.textContent = "\u00d7";
+    close.addEventListener("click", function () {
+      toast.remove();
+    });
+    toast.appendChild(close);
+    toastBox().appendChild(toast);
+    window.setTimeout(function () {
+      if (!toast.matches(":hover") && !toast.contains(document.activeElement)) {
+        toast.remove();
+      }
+    }, TOAST_MS);
+  }
+
+  function showOnDesktop(note) {
+    if (!document.hidden || !("Notification" in window) || Notification.permission !== "granted") {
+      return;
+    }
+    var shown = new Notification(note.title, { body: note.body || "", tag: "kompas-" + note.id });
+    shown.onclick = function () {
+      window.focus();
+      if (safeLink(note.link)) {
+        window.location.href = note.link;
+      }
+      shown.close();
+    };
+  }
+
+  function onMessage(event) {
+    var message;
+    try {
+      message = JSON.parse(event.data);
+    } catch (e) {
+      return;
+    }
+    if (typeof message.unread === "number") {
+      setUnread(message.unread);
+    }
+    if (message.type === "notification" && message.notification) {
+      showToast(message.notification);
+      showOnDesktop(message.notification);
+    }
+  }
+
+  function reconnectLater() {
+    if (retry !== null) {
+      return;
+    }
+    var wait = delay * (0.5 + Math.random());
+    delay = Math.min(delay * 2, MAX_DELAY_MS);
+    retry = window.setTimeout(function () {
+      retry = null;
+      connect();
+    }, wait);
+  }
+
+  function connect() {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var socket;
+    try {
+      socket = new WebSocket(scheme + window.location.host + (bell.getAttribute("data-ws") || "/ws"));
+    } catch (e) {
+      reconnectLater();
+      return;
+    }
+    socket.onopen = function () {
+      delay = FIRST_DELAY_MS;
+    };
+    socket.onmessage = onMessage;
+    socket.onclose = reconnectLater;
+  }
+
+  /* ---- permission for desktop notifications, asked only from a button ---- */
+  function setUpPermissionButtons() {
+    if (!("Notification" in window)) {
+      return;
+    }
+    document.querySelectorAll("[data-notify-permission]").forEach(function (button) {
+      button.hidden = Notification.permission !== "default";
+      button.addEventListener("click", function () {
+        var asked = Notification.requestPermission(function () {
+          button.hidden = Notification.permission !== "default";
+        });
+        if (asked && typeof asked.then === "function") {
+          asked.then(function () {
+            button.hidden = Notification.permission !== "default";
+          });
+        }
+      });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUpPermissionButtons);
+  } else {
+    setUpPermissionButtons();
+  }
+  connect();
+})();

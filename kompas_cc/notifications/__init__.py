@@ -1,0 +1,1 @@
+"""Notifications: what reached a user (reminders, digests), read state, snooze, channels."""

@@ -1,0 +1,1 @@
+"""Organizer: tasks, contacts with clients, reminders on them, and the calendar views."""
