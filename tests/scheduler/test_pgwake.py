@@ -17,13 +17,13 @@ from kompas_cc.scheduling.pgwake import PgWakeListener, notice, parse_notice
 from scheduler.stage import Stage, recorder
 
 NOTICE_TIMEOUT_S = 5.0
+#: LISTEN/NOTIFY is PostgreSQL's: these tests run on it alone.
+on_postgresql = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 
 @pytest.fixture
 async def other_process(db_url: str) -> AsyncIterator[UowFactory]:
     """Another process: its own engine and its own bus, so no in-process wake-up."""
-    if db_url.startswith("sqlite"):
-        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
     engine = create_engine(db_url)
     yield make_uow_factory(create_session_factory(engine), Bus())
     await engine.dispose()
@@ -35,6 +35,7 @@ def test_a_notice_names_the_kind_and_the_time() -> None:
     assert parse_notice("reminder soon") is None
 
 
+@on_postgresql
 async def test_a_job_scheduled_by_another_process_wakes_the_loop_at_once(
     stage: Stage, other_process: UowFactory, db_url: str
 ) -> None:
