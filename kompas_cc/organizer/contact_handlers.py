@@ -13,7 +13,13 @@ from kompas_cc.core.actor import ALL_ROLES, STAFF_ROLES
 from kompas_cc.core.errors import ValidationFailed
 from kompas_cc.core.validation import validate_model
 from kompas_cc.organizer import agenda, contacts, forms, reminder_service, service
-from kompas_cc.organizer.handlers import back_with_error, labels, policy, zone_context
+from kompas_cc.organizer.handlers import (
+    back_with_error,
+    form_people,
+    labels,
+    policy,
+    zone_context,
+)
 from kompas_cc.organizer.schemas import (
     CONTACT_KIND_LABELS,
     CONTACT_STATE_LABELS,
@@ -116,13 +122,7 @@ async def _contact_form(
     editing: int | None,
     status: int = 200,
 ) -> web.Response:
-    async with ctx.uow(request) as uow:
-        users = await service.user_choices(uow)
-        client_id = str(values.get("client_id") or "")
-        if values.get("client_name") is None and client_id.isdigit() and len(client_id) < 10:
-            values["client_name"] = await service.client_name(
-                uow, ctx.actor(request), policy(request), int(client_id)
-            )
+    users = await form_people(request, values)
     context = {
         "values": values,
         "errors": forms.grouped_errors(errors),

@@ -156,6 +156,19 @@ def posted_values(form: Any) -> dict[str, Any]:
     }
 
 
+async def form_people(request: web.Request, values: dict[str, Any]) -> list[tuple[int, str]]:
+    """The people a task or contact form offers, and the name of a client whose number was
+    typed into it (put into `values`)."""
+    async with ctx.uow(request) as uow:
+        users = await service.user_choices(uow)
+        client_id = str(values.get("client_id") or "")
+        if values.get("client_name") is None and client_id.isdigit() and len(client_id) < 10:
+            values["client_name"] = await service.client_name(
+                uow, ctx.actor(request), policy(request), int(client_id)
+            )
+    return users
+
+
 async def _task_form(
     request: web.Request,
     values: dict[str, Any],
@@ -164,13 +177,7 @@ async def _task_form(
     editing: int | None,
     status: int = 200,
 ) -> web.Response:
-    async with ctx.uow(request) as uow:
-        users = await service.user_choices(uow)
-        client_id = str(values.get("client_id") or "")
-        if values.get("client_name") is None and client_id.isdigit() and len(client_id) < 10:
-            values["client_name"] = await service.client_name(
-                uow, ctx.actor(request), policy(request), int(client_id)
-            )
+    users = await form_people(request, values)
     context = {
         "values": values,
         "errors": forms.grouped_errors(errors),
