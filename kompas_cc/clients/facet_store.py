@@ -4,8 +4,8 @@ Built at start from the database in chunks, off the event loop's thread where it
 lists wait for it once. Then every change this process commits names its client in an
 event (clients.subscribers) and the client is read again before the next list is answered,
 so a list always shows what was just saved. Changes committed by other processes are found
-by their `updated_at` at most CATCH_UP_S later (with an overlap for transactions that
-committed late).
+by their `updated_at` at most CATCH_UP_S later, in the background (with an overlap for
+transactions that committed late).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class FacetStore:
         self._names_stale = True
         self._lock = asyncio.Lock()
         self._built: asyncio.Task[None] | None = None
+        self._catching_up: asyncio.Task[None] | None = None
         self._caught_up_at = 0.0
         self._since: datetime | None = None
 
@@ -51,9 +52,10 @@ class FacetStore:
             self._built = asyncio.get_running_loop().create_task(self._build())
 
     async def stop(self) -> None:
-        if self._built is not None and not self._built.done():
-            self._built.cancel()
-            await asyncio.gather(self._built, return_exceptions=True)
+        for task in (self._built, self._catching_up):
+            if task is not None and not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
 
     def changed(self, client_ids: Iterable[int]) -> None:
         self._dirty.update(client_ids)
@@ -65,15 +67,20 @@ class FacetStore:
         self._names_stale = True
 
     async def current(self) -> FacetIndex:
-        """The index, with every change known to this process applied."""
+        """The index, with every change this process made applied.
+
+        Other processes' changes are looked for in the background every `catch_up_s`:
+        a list never waits for that search (on PostgreSQL its round trips would hold every
+        list arriving meanwhile)."""
         self.start()
         assert self._built is not None
         await asyncio.shield(self._built)
-        if (
-            self._dirty
-            or self._names_stale
-            or time.monotonic() - self._caught_up_at > self._catch_up_s
+        if time.monotonic() - self._caught_up_at > self._catch_up_s and (
+            self._catching_up is None or self._catching_up.done()
         ):
+            self._caught_up_at = time.monotonic()
+            self._catching_up = asyncio.get_running_loop().create_task(self._catch_up())
+        if self._dirty or self._names_stale:
             async with self._lock:
                 await self._sync()
         return self._index
@@ -122,8 +129,6 @@ class FacetStore:
     # -- keeping up ---------------------------------------------------------------------
 
     async def _sync(self) -> None:
-        if time.monotonic() - self._caught_up_at > self._catch_up_s:
-            await self._catch_up()
         while self._dirty:
             batch, self._dirty = self._dirty, set()
             await self._reread(sorted(batch))
@@ -131,15 +136,25 @@ class FacetStore:
             await self._refresh_names()
 
     async def _catch_up(self) -> None:
-        """Clients changed by other processes (and by this one: harmless) since last time."""
-        latest = await self._latest_change()
-        if latest is not None:
-            since = (self._since or latest) - CATCH_UP_OVERLAP
-            rows = await self._reader.fetch(repo.CHANGED_SINCE_SQL, {"since": self._param(since)})
-            self._dirty.update(int(r[0]) for r in rows)
-            self._since = latest
-        self._names_stale = True
-        self._caught_up_at = time.monotonic()
+        """Clients changed by other processes (and by this one: harmless) since last time,
+        and the names statuses and managers sort by."""
+        try:
+            latest = await self._latest_change()
+            changed: list[int] = []
+            if latest is not None:
+                since = (self._since or latest) - CATCH_UP_OVERLAP
+                rows = await self._reader.fetch(
+                    repo.CHANGED_SINCE_SQL, {"since": self._param(since)}
+                )
+                changed = sorted(int(r[0]) for r in rows)
+            names = await self._names()
+            async with self._lock:
+                await self._reread(changed)
+                self._index.set_names(*names)
+            if latest is not None:
+                self._since = latest
+        except Exception:
+            logger.exception("list index: looking for other processes' changes failed")
 
     async def _reread(self, ids: Sequence[int]) -> None:
         dialect = self._reader.dialect

@@ -3,6 +3,7 @@ another process's within the catch-up period."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -132,6 +133,10 @@ async def test_another_process_changes_are_caught_up(
         await service.create_client(uow, ADMIN, POLICY, data, NOW)
     assert await world.names() == ["Альфа"]  # not yet: no event reached this process
     monkeypatch.setattr(world.sources.facets, "_catch_up_s", 0.0)
+    for _ in range(100):  # looked for in the background: a list never waits for it
+        if await world.names() == ["Альфа", "Гамма"]:
+            break
+        await asyncio.sleep(0.01)
     assert await world.names() == ["Альфа", "Гамма"]
 
 
