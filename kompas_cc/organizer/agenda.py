@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 
 from kompas_cc.core.actor import Actor
 from kompas_cc.core.errors import NotFound
+from kompas_cc.core.i18n import Formatter, translations
 from kompas_cc.db.uow import UnitOfWork
 from kompas_cc.organizer import access, repo
 from kompas_cc.organizer.access import OrganizerPolicy
 from kompas_cc.organizer.models import Contact, Task
 from kompas_cc.organizer.schemas import CONTACT_KIND_LABELS, OPEN_STATUSES, AgendaItem
 from kompas_cc.organizer.timing import day_bounds, day_start, local_day, task_overdue
-from kompas_cc.webapp.i18n import Formatter, translations
 
 #: The calendar views show at most this many items of one period.
 MAX_ITEMS = 2000

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from kompas_cc.core.actor import ALL_ROLES
+from kompas_cc.core.i18n import translations
 from kompas_cc.organizer import agenda, feeds, ical
 from kompas_cc.organizer.handlers import labels, policy
 from kompas_cc.organizer.schemas import CONTACT_KIND_LABELS, AgendaItem, ViewQuery
 from kompas_cc.organizer.timing import local_day
 from kompas_cc.webapp import context as ctx
-from kompas_cc.webapp.i18n import translations
 from kompas_cc.webapp.routing import Routes
 from kompas_cc.webapp.templates import render
 

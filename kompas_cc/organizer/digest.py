@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from kompas_cc.core.i18n import Formatter, translations
 from kompas_cc.db.uow import UnitOfWork
 from kompas_cc.notifications import service as notifications
 from kompas_cc.organizer import service
 from kompas_cc.scheduler import Job, Scheduler
 from kompas_cc.staff import service as staff_service
-from kompas_cc.webapp.i18n import Formatter, translations
 
 
 async def on_digest_due(uow: UnitOfWork, job: Job) -> None:

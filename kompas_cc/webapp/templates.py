@@ -12,9 +12,9 @@ from aiohttp import web
 from markupsafe import Markup
 
 from kompas_cc.core.actor import Actor
+from kompas_cc.core.i18n import Formatter, pick_locale, translations
 from kompas_cc.webapp import keys
 from kompas_cc.webapp.context import current_actor, session
-from kompas_cc.webapp.i18n import Formatter, pick_locale, translations
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 TEMPLATES_DIR = WEB_DIR / "templates"

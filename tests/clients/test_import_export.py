@@ -20,7 +20,7 @@ from openpyxl import Workbook, load_workbook
 
 from kompas_cc.clients import import_service, importing, service
 from kompas_cc.clients.import_handlers import EXPORT_COLUMNS
-from kompas_cc.webapp.i18n import translations
+from kompas_cc.core.i18n import translations
 
 ROMASHKA = {
     "kind": "legal",

@@ -16,11 +16,11 @@ from call_log_support import ROMASHKA, VECTOR, days_later, record
 from conftest import login, post_form
 from openpyxl import load_workbook
 
+from kompas_cc.core.i18n import translations
 from kompas_cc.telephony import service
 from kompas_cc.telephony.callrecord import CallRecord
 from kompas_cc.telephony.handlers import CALL_EXPORT_COLUMNS
 from kompas_cc.webapp import keys
-from kompas_cc.webapp.i18n import translations
 
 
 def _ru(message: str) -> str:

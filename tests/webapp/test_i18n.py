@@ -22,7 +22,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 from conftest import login, post_form
 
-from kompas_cc.webapp.i18n import translations
+from kompas_cc.core.i18n import translations
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE_DIR = ROOT / "web" / "locale"
