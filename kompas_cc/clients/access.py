@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import ColumnElement
-
 from kompas_cc.clients import repo
 from kompas_cc.clients.models import Client, ContactPerson
 from kompas_cc.core.actor import Actor, Role
@@ -49,15 +47,6 @@ def visibility_scope(actor: Actor, policy: ClientsPolicy) -> Scope:
     if actor.role is Role.DEALER:
         return Scope("none", actor.id)
     return Scope("own" if policy.visibility == "own" else "all", actor.id)
-
-
-def visibility(actor: Actor, policy: ClientsPolicy) -> ColumnElement[bool]:
-    scope = visibility_scope(actor, policy)
-    if scope.kind == "all":
-        return repo.everybody()
-    if scope.kind == "own":
-        return repo.visible_to_manager(scope.user_id)
-    return repo.nobody()
 
 
 def may_see(actor: Actor, policy: ClientsPolicy, client: Client) -> bool:

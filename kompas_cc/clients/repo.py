@@ -145,10 +145,6 @@ def text_matches(text: str) -> ColumnElement[bool]:
     return Client.search_text.contains(text.casefold(), autoescape=True)
 
 
-def visible_to_manager(user_id: int) -> ColumnElement[bool]:
-    return Client.manager_id == user_id
-
-
 def nobody() -> ColumnElement[bool]:
     return false()
 
