@@ -5,8 +5,9 @@ KOMPAS_DATABASE_URL) says: a demo must never write invented clients into a real 
 `--fresh` deletes the file first. A demo database that already has users is reused as it is,
 so only the first start pays for seeding.
 
-Seeding goes through the staff and clients services (the only writers of their tables), so
-the demo data passes the same validation as typed data, in one unit of work: a seeding that
+Seeding goes through the staff and clients services (the only writers of their tables; the
+clients in one batch, `clients.bulk`), so the demo data passes the same validation as typed
+data, in one unit of work: a seeding that
 fails leaves no half-filled database behind, and the next start simply tries again.
 """
 
@@ -19,10 +20,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from kompas_cc.clients import access as clients_access
+from kompas_cc.clients import bulk as clients_bulk
 from kompas_cc.clients import classifier_service as clients_classifier
-from kompas_cc.clients import dossier as clients_dossier
 from kompas_cc.clients import service as clients_service
+from kompas_cc.clients.bulk import NewClient, NewNote
 from kompas_cc.clients.schemas import ClientIn, ContactPersonIn, NodeIn, NoteIn, StatusIn
 from kompas_cc.core.actor import Actor
 from kompas_cc.core.bus import Bus
@@ -49,8 +50,6 @@ from kompas_cc.staff.passwords import hash_password
 DEMO_DB_NAME = "demo.db"
 #: The region phones are typed for; the demo data is Russian whatever the settings say.
 DEMO_REGION = "RU"
-#: Seeding sees every client whatever `client_visibility` is configured.
-SEED_POLICY = clients_access.ClientsPolicy(visibility="all", region=DEMO_REGION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,46 +142,43 @@ async def seed_demo(
     """
     demo_clients = generate_clients(clients, seed)
     context = {"region": DEMO_REGION}
-    contact_count = note_count = 0
     async with uow_factory() as uow:
         actors = await _create_users(uow, now)
         admin = actors[ADMIN_LOGIN]
         status_ids = await _create_statuses(uow, admin)
         node_ids = await _create_classifier(uow, admin)
-        for demo in demo_clients:
-            created = now - demo.age
-            creator = actors[demo.creator]
-            payload = demo.payload(
-                status_id=status_ids[demo.status],
-                manager_id=actors[demo.manager].id if demo.manager else None,
-            )
-            data = validate_model(ClientIn, payload, "The demo client", context)
-            client = await clients_service.create_client(
-                uow,
-                creator,
-                SEED_POLICY,
-                data,
-                created,
-                # The generator never repeats an INN or a phone (the tests check it), so the
-                # per-client duplicate query would only slow the first start down.
-                allow_duplicate=True,
+        batch = [
+            NewClient(
+                data=validate_model(
+                    ClientIn,
+                    demo.payload(
+                        status_id=status_ids[demo.status],
+                        manager_id=actors[demo.manager].id if demo.manager else None,
+                    ),
+                    "The demo client",
+                    context,
+                ),
+                creator=actors[demo.creator],
+                created_at=now - demo.age,
                 node_ids=[node_ids[path] for path in demo.placements],
+                contact_persons=[
+                    validate_model(
+                        ContactPersonIn, person.payload(), "The demo contact person", context
+                    )
+                    for person in demo.contacts
+                ],
+                notes=[
+                    NewNote(actors[note.author], NoteIn(text=note.text), now - note.age)
+                    for note in demo.notes
+                ],
             )
-            for person in demo.contacts:
-                person_data = validate_model(
-                    ContactPersonIn, person.payload(), "The demo contact person", context
-                )
-                await clients_dossier.save_contact_person(
-                    uow, creator, SEED_POLICY, client.id, person_data, created
-                )
-                contact_count += 1
-            for note in demo.notes:
-                author = actors[note.author]
-                text = NoteIn(text=note.text)
-                await clients_dossier.add_note(
-                    uow, author, SEED_POLICY, client.id, text, now - note.age
-                )
-                note_count += 1
+            for demo in demo_clients
+        ]
+        # The generator never repeats an INN or a phone (the tests check it), so the batch
+        # needs no duplicate search.
+        await clients_bulk.create_clients(uow, batch)
+    contact_count = sum(len(c.contacts) for c in demo_clients)
+    note_count = sum(len(c.notes) for c in demo_clients)
     legal = sum(1 for c in demo_clients if c.kind == "legal")
     return DemoSummary(
         users=len(actors),
