@@ -9,7 +9,7 @@ work, which is most of the request. This reader runs one fixed, parameterised SQ
   worker thread would; in WAL mode a reader never waits for a writer and sees every
   committed change at once.
 * on PostgreSQL, on a small asyncpg pool of its own, where asyncpg keeps the statement
-  prepared per connection.
+  prepared per connection; requests waiting for a connection are served in order.
 
 Writes never go through here: they stay in the unit of work. Because the reader queries the
 database itself (no copy to invalidate), a changed phone is found at once.
@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from sqlalchemy.engine import make_url
+
+from kompas_cc.db.fifo_gate import FifoGate
 
 MMAP_BYTES = 1 << 30
 _NAMED_PARAM = re.compile(r":(\w+)")
@@ -61,12 +63,18 @@ class SqliteReader:
         self._conn.close()
 
 
+#: Connections of the PostgreSQL read path; requests beyond them queue in order.
+PG_CONNECTIONS = 4
+
+
 class PostgresReader:
     dialect = "postgresql"
 
     def __init__(self, dsn: str) -> None:
         self._dsn = dsn
         self._pool: Any = None
+        # In front of the pool, so that waiting requests are served in order (see FifoGate).
+        self._gate = FifoGate(PG_CONNECTIONS)
         self._translated: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     async def open(self) -> None:
@@ -75,7 +83,7 @@ class PostgresReader:
         self._pool = await asyncpg.create_pool(
             self._dsn,
             min_size=2,
-            max_size=4,
+            max_size=PG_CONNECTIONS,
             reset=_keep_session_state,
             # Point queries by an indexed key: one plan fits every value, and planning
             # the joins anew costs more than running them.
@@ -99,7 +107,8 @@ class PostgresReader:
 
     async def fetch(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
         text, names = self._translate(sql)
-        rows: list[Sequence[Any]] = await self._pool.fetch(text, *(params[n] for n in names))
+        async with self._gate:
+            rows: list[Sequence[Any]] = await self._pool.fetch(text, *(params[n] for n in names))
         return rows
 
     def id_list(self, ids: Sequence[int]) -> Any:
