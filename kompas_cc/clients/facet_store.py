@@ -6,6 +6,8 @@ event (clients.subscribers) and the client is read again before the next list is
 so a list always shows what was just saved. Changes committed by other processes are found
 by their `updated_at` at most CATCH_UP_S later, in the background (with an overlap for
 transactions that committed late).
+
+It also keeps the rows list pages show (clients.brief_cache) in step with the same changes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from kompas_cc.clients import repo
+from kompas_cc.clients.brief_cache import BriefCache
 from kompas_cc.clients.facets import SORT_KEYS, FacetIndex, FacetRow, FacetTable
 from kompas_cc.db.fastread import FastReader
 
@@ -46,6 +49,9 @@ class FacetStore:
         self._catching_up: asyncio.Task[None] | None = None
         self._caught_up_at = 0.0
         self._since: datetime | None = None
+        self._names: tuple[dict[int, str], dict[int, str]] = ({}, {})
+        #: What list pages show of each client (read by clients.listing).
+        self.briefs = BriefCache()
 
     def start(self) -> None:
         if self._built is None:
@@ -58,13 +64,20 @@ class FacetStore:
                 await asyncio.gather(task, return_exceptions=True)
 
     def changed(self, client_ids: Iterable[int]) -> None:
+        client_ids = tuple(client_ids)
         self._dirty.update(client_ids)
+        self.briefs.forget(client_ids)
+
+    def shown_changed(self, client_ids: Iterable[int]) -> None:
+        """Something a list page shows changed (a phone) but nothing the index holds."""
+        self.briefs.forget(client_ids)
 
     def nodes_deleted(self, node_ids: Iterable[int]) -> None:
         self._index.drop_nodes(node_ids)
 
     def names_changed(self) -> None:
         self._names_stale = True
+        self.briefs.clear()
 
     async def current(self) -> FacetIndex:
         """The index, with every change this process made applied.
@@ -102,8 +115,10 @@ class FacetStore:
             await asyncio.sleep(0)
         placements = {node: await self._members(node) for node in await self._node_ids()}
         index = self._index
-        names = await self._names()
+        names = await self._read_names()
+        self.briefs.clear()
         await asyncio.to_thread(_fill, index, table, placements, names)
+        self._names = names
         self._names_stale = False
         self._caught_up_at = time.monotonic()
         count = len(table.ids)
@@ -147,10 +162,11 @@ class FacetStore:
                     repo.CHANGED_SINCE_SQL, {"since": self._param(since)}
                 )
                 changed = sorted(int(r[0]) for r in rows)
-            names = await self._names()
+            names = await self._read_names()
             async with self._lock:
+                self.briefs.forget(changed)
                 await self._reread(changed)
-                self._index.set_names(*names)
+                self._set_names(names)
             if latest is not None:
                 self._since = latest
         except Exception:
@@ -176,13 +192,20 @@ class FacetStore:
                 await self._refresh_names()
             self._index.upsert(rows, gone)
 
-    async def _names(self) -> tuple[dict[int, str], dict[int, str]]:
+    async def _read_names(self) -> tuple[dict[int, str], dict[int, str]]:
         statuses = await self._reader.fetch(repo.STATUS_NAMES_SQL, {})
         users = await self._reader.fetch(repo.USER_NAMES_SQL, {})
         return {int(i): str(n) for i, n in statuses}, {int(i): str(n) for i, n in users}
 
+    def _set_names(self, names: tuple[dict[int, str], dict[int, str]]) -> None:
+        """Statuses' and users' names, which lists sort by and show."""
+        if names != self._names:
+            self.briefs.clear()
+            self._names = names
+        self._index.set_names(*names)
+
     async def _refresh_names(self) -> None:
-        self._index.set_names(*await self._names())
+        self._set_names(await self._read_names())
         self._names_stale = False
 
     async def _latest_change(self) -> datetime | None:

@@ -61,7 +61,7 @@ async def list_clients(
     index = await sources.facets.current()
     offset = (query.page - 1) * query.per_page
     found = index.select(wanted, offset, query.per_page)
-    items = await _briefs(sources.reader, found.ids)
+    items = await _briefs(sources, found.ids)
     return ClientPage(
         items=items,
         page=query.page,
@@ -170,13 +170,20 @@ def _search_filter(text: str, region: str) -> ColumnElement[bool]:
 _BRIEFS = TypeAdapter(list[ClientBrief])
 
 
-async def _briefs(reader: FastReader, ids: Sequence[int]) -> list[ClientBrief]:
-    """The page's clients in the order of `ids`, validated in one pass."""
-    if not ids:
-        return []
-    rows = await reader.fetch(repo.page_rows_sql(reader.dialect), {"ids": reader.id_list(ids)})
-    by_id = {int(row[0]): row for row in rows}
-    return _BRIEFS.validate_python([_brief(by_id[cid]) for cid in ids if cid in by_id])
+async def _briefs(sources: ListSources, ids: Sequence[int]) -> list[ClientBrief]:
+    """The page's clients in the order of `ids`: remembered ones from the cache, the others
+    read by id and validated in one pass."""
+    cache, reader = sources.facets.briefs, sources.reader
+    found = cache.found(ids)
+    missing = [cid for cid in ids if cid not in found]
+    if missing:
+        generation = cache.generation
+        param = {"ids": reader.id_list(missing)}
+        rows = await reader.fetch(repo.page_rows_sql(reader.dialect), param)
+        fresh = _BRIEFS.validate_python([_brief(row) for row in rows])
+        cache.keep(fresh, generation)
+        found.update((brief.id, brief) for brief in fresh)
+    return [found[cid] for cid in ids if cid in found]
 
 
 def _brief(row: Sequence[Any]) -> dict[str, Any]:

@@ -53,6 +53,9 @@ def register_lists(bus: Bus, facets: FacetStore, trees: TreeCache) -> None:
     def on_clients_merged(event: ClientsMerged) -> None:
         facets.changed((event.kept_id, event.merged_id))
 
+    def on_phones_changed(event: ClientPhonesChanged) -> None:
+        facets.shown_changed((event.client_id,))
+
     def on_statuses_changed(_event: ClientStatusesChanged) -> None:
         facets.names_changed()
 
@@ -64,5 +67,6 @@ def register_lists(bus: Bus, facets: FacetStore, trees: TreeCache) -> None:
     bus.subscribe(ClientUpdated, on_client_updated)
     bus.subscribe(ClientArchived, on_client_archived)
     bus.subscribe(ClientsMerged, on_clients_merged)
+    bus.subscribe(ClientPhonesChanged, on_phones_changed)
     bus.subscribe(ClientStatusesChanged, on_statuses_changed)
     bus.subscribe(ClassifierChanged, on_classifier_changed)

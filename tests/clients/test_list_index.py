@@ -14,7 +14,7 @@ from kompas_cc.clients import access, classifier_service, facet_store, listing, 
 from kompas_cc.clients import subscribers as clients_subscribers
 from kompas_cc.clients.classifier_service import TreeCache
 from kompas_cc.clients.facet_store import FacetStore
-from kompas_cc.clients.schemas import ClientIn, ClientListQuery, NodeIn, StatusIn
+from kompas_cc.clients.schemas import ClientIn, ClientListQuery, NodeIn, PhoneIn, StatusIn
 from kompas_cc.core.actor import Actor, Role
 from kompas_cc.core.bus import Bus
 from kompas_cc.db.engine import create_engine, create_session_factory
@@ -154,3 +154,48 @@ async def test_a_big_dossier_is_read_in_chunks(
     finally:
         await fresh.stop()
         await reader.close()
+
+
+async def rows(world: World) -> list[tuple[str, str | None, str | None, str | None]]:
+    async with world.uows(write=False) as uow:
+        page = await listing.list_clients(
+            listing.reusing(uow), world.sources, ADMIN, POLICY, ClientListQuery(sort="name")
+        )
+    return [(c.name, c.phone, c.status, c.manager) for c in page.items]
+
+
+async def test_a_shown_row_follows_its_phone_and_status_at_once(world: World) -> None:
+    async with world.uows() as uow:
+        status = await service.save_status(uow, ADMIN, StatusIn(name="Лид"))
+    alpha = await world.create("Альфа", status_id=status, manager_id=ADMIN.id)
+    assert await rows(world) == [("Альфа", None, "Лид", ADMIN.name)]
+    async with world.uows() as uow:
+        phone = PhoneIn.model_validate({"number": "+74951234567"})
+        await service.add_phone(uow, ADMIN, POLICY, alpha, phone, None, NOW)
+    assert await rows(world) == [("Альфа", "+74951234567", "Лид", ADMIN.name)]
+    async with world.uows() as uow:
+        await service.save_status(uow, ADMIN, StatusIn(name="Клиент"), status)
+    assert await rows(world) == [("Альфа", "+74951234567", "Клиент", ADMIN.name)]
+    assert len(world.sources.facets.briefs) == 1
+
+
+async def test_a_shown_row_follows_another_process_after_the_catch_up(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alpha = await world.create("Альфа", manager_id=ADMIN.id)
+    assert await rows(world) == [("Альфа", None, None, ADMIN.name)]
+    async with world.other_process() as uow:
+        data = ClientIn(kind="legal", name="Альфа-М", manager_id=ADMIN.id)
+        await service.update_client(uow, ADMIN, POLICY, alpha, data, NOW)
+        renamed = staff_service.parse_user(
+            {"login": "admin", "name": "Ольга Петрова", "role": "admin"}
+        )
+        await staff_service.update_user(uow, ADMIN.id, renamed)
+    assert await rows(world) == [("Альфа", None, None, ADMIN.name)]  # no event came here
+    monkeypatch.setattr(world.sources.facets, "_catch_up_s", 0.0)
+    expected = [("Альфа-М", None, None, "Ольга Петрова")]
+    for _ in range(100):
+        if await rows(world) == expected:
+            break
+        await asyncio.sleep(0.01)
+    assert await rows(world) == expected
