@@ -195,6 +195,17 @@ async def client_for_number(uow: UnitOfWork, number: str) -> int | None:
     return int(min(rows, key=lambda row: (row[3] is not None, row[0]))[0])
 
 
+async def clients_for_numbers(uow: UnitOfWork, numbers: Sequence[str]) -> dict[str, int]:
+    """`client_for_number` for many numbers in one query: number -> client id, for the
+    numbers that belong to somebody (same rule: own number first, then the oldest)."""
+    best: dict[str, tuple[bool, int]] = {}
+    for number, client_id, person_id in await repo.owners_of_numbers(uow.session, numbers):
+        rank = (person_id is not None, client_id)
+        if number not in best or rank < best[number]:
+            best[number] = rank
+    return {number: rank[1] for number, rank in best.items()}
+
+
 def client_visibility(actor: Actor, policy: ClientsPolicy) -> str:
     """Which clients a user sees, for other domains' lists: "all", "own" (those the user is
     responsible for) or "none". The rule itself is `access.visibility_scope`."""

@@ -437,7 +437,15 @@ class AmiConnection:
             except AmiConnectionDropped:
                 self._fail("connection lost")
                 return
-            await self._exchange(session, amiactions.ping(), self._config.action_timeout_s)
+            heard = self._events_received
+            try:
+                await self._exchange(session, amiactions.ping(), self._config.action_timeout_s)
+            except AmiNoAnswer:
+                if self._events_received == heard:
+                    raise
+                # Events kept arriving: the answer waits behind them in the socket (a burst
+                # read slower than it came). The PBX is alive; only silence means it is not.
+                logger.info("AMI: the ping's answer is late behind a burst of events")
 
     # -- one action on one connection ------------------------------------------------------
 

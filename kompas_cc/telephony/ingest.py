@@ -183,9 +183,6 @@ class CallIngest:
 
     async def _store(self, batch: Sequence[CallRecord]) -> None:
         now = self._clock.now()
-        stored = 0
         async with self._uows() as uow:
-            for record in batch:
-                if await service.record_call(uow, record, now, region=self._region) is not None:
-                    stored += 1
-        self.stored += stored
+            ids = await service.record_calls(uow, batch, now, region=self._region)
+        self.stored += sum(1 for call_id in ids if call_id is not None)

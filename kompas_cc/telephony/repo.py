@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, column, false, func, or_, select, table, true, update
+from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,29 +32,33 @@ class CallFilter:
     client_id: int | None = None
 
 
-async def insert_call(session: AsyncSession, values: dict[str, Any]) -> int | None:
-    """Insert a call unless its linkedid is there already: the new id, or None.
+async def insert_calls(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert the calls whose linkedid is not in the log yet: linkedid -> new id of those.
 
-    One INSERT ... ON CONFLICT DO NOTHING, so two writers racing with the same call cannot
-    both store it and neither fails.
+    One INSERT ... ON CONFLICT DO NOTHING for the lot, so two writers racing with the same
+    call cannot both store it and neither fails; a linkedid twice in `rows` is stored once.
     """
+    if not rows:
+        return {}
     dialect = (await session.connection()).dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
         insert(Call)
-        .values(**values)
+        .values(list(rows))
         .on_conflict_do_nothing(index_elements=[Call.linkedid])
-        .returning(Call.id)
+        .returning(Call.id, Call.linkedid)
     )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return {linkedid: call_id for call_id, linkedid in (await session.execute(stmt)).all()}
 
 
-def add_legs(session: AsyncSession, legs: Iterable[CallLeg]) -> None:
-    session.add_all(list(legs))
+async def add_legs(session: AsyncSession, legs: Sequence[dict[str, Any]]) -> None:
+    if legs:
+        await session.execute(sa_insert(CallLeg), list(legs))
 
 
-def add_transfers(session: AsyncSession, transfers: Iterable[CallTransfer]) -> None:
-    session.add_all(list(transfers))
+async def add_transfers(session: AsyncSession, transfers: Sequence[dict[str, Any]]) -> None:
+    if transfers:
+        await session.execute(sa_insert(CallTransfer), list(transfers))
 
 
 def matching(f: CallFilter) -> list[ColumnElement[bool]]:

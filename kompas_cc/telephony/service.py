@@ -31,8 +31,6 @@ from kompas_cc.telephony.models import (
     LINKEDID_LENGTH,
     PARTY_LENGTH,
     Call,
-    CallLeg,
-    CallTransfer,
 )
 from kompas_cc.telephony.schemas import (
     MISSED,
@@ -120,84 +118,148 @@ async def record_call(
     stores nothing and emits nothing. `region` is the country of numbers that arrive
     without a country code.
     """
-    linkedid = _text(record.linkedid, LINKEDID_LENGTH) or record.linkedid
+    return (await record_calls(uow, [record], now, region=region))[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A call record's values as the log stores them."""
+
+    record: CallRecord
+    linkedid: str
+    caller: str | None
+    callee: str | None
+    queue: str | None
+    outside: str | None
+    extension: str | None
+
+
+def _prepare(record: CallRecord, region: str) -> _Prepared:
     caller = _party(record.caller, region)
     callee = _party(record.callee, region)
-    queue = _text(record.queue, PARTY_LENGTH)
-    outside = _outside_number(record.direction, caller, callee)
-    client_id = await clients_service.client_for_number(uow, outside) if outside else None
-    extension = _operator_extension(record)
-    operator_id = None
-    if extension:
-        operator_id = (await staff_service.users_by_extension(uow)).get(extension)
-    call_id = await repo.insert_call(
+    return _Prepared(
+        record=record,
+        linkedid=_text(record.linkedid, LINKEDID_LENGTH) or record.linkedid,
+        caller=caller,
+        callee=callee,
+        queue=_text(record.queue, PARTY_LENGTH),
+        outside=_outside_number(record.direction, caller, callee),
+        extension=_operator_extension(record),
+    )
+
+
+async def record_calls(
+    uow: UnitOfWork, records: Sequence[CallRecord], now: datetime, *, region: str = "RU"
+) -> list[int | None]:
+    """`record_call` for many calls in a few statements (the AMI ingest writes in batches):
+    the new ids in the order of `records`, None where the call was stored already."""
+    calls = [_prepare(record, region) for record in records]
+    numbers = sorted({c.outside for c in calls if c.outside})
+    clients = await clients_service.clients_for_numbers(uow, numbers) if numbers else {}
+    operators = (
+        await staff_service.users_by_extension(uow) if any(c.extension for c in calls) else {}
+    )
+    ids = await repo.insert_calls(
         uow.session,
+        [_call_row(c, clients, operators, region, now) for c in calls],
+    )
+    legs: list[dict[str, object]] = []
+    transfers: list[dict[str, object]] = []
+    stored: list[int | None] = []
+    for call in calls:
+        call_id = ids.pop(call.linkedid, None)  # a linkedid twice in the batch: stored once
+        stored.append(call_id)
+        if call_id is None:
+            continue
+        legs += _leg_rows(call_id, call.record, region)
+        transfers += _transfer_rows(call_id, call.record, region)
+        _announce(uow, call_id, call, clients, operators)
+    await repo.add_legs(uow.session, legs)
+    await repo.add_transfers(uow.session, transfers)
+    return stored
+
+
+def _call_row(
+    call: _Prepared,
+    clients: dict[str, int],
+    operators: dict[str, int],
+    region: str,
+    now: datetime,
+) -> dict[str, object]:
+    record = call.record
+    return {
+        "linkedid": call.linkedid,
+        "direction": record.direction,
+        "caller": call.caller,
+        "callee": call.callee,
+        "queue": call.queue,
+        "answered_by": _text(record.answered_by, EXTENSION_LENGTH),
+        "operator_id": operators.get(call.extension) if call.extension else None,
+        "client_id": clients.get(call.outside) if call.outside else None,
+        "started_at": record.started_at,
+        "answered_at": record.answered_at,
+        "ended_at": record.ended_at,
+        "ring_seconds": record.ring_seconds,
+        "wait_seconds": record.wait_seconds,
+        "talk_seconds": record.talk_seconds,
+        "hold_seconds": record.hold_seconds,
+        "disposition": record.disposition,
+        "voicemail": record.voicemail,
+        "hangup_by": _party(record.hangup_by, region),
+        "trunk": _text(record.trunk, PARTY_LENGTH),
+        "incomplete": record.incomplete,
+        "recorded_at": now,
+    }
+
+
+def _leg_rows(call_id: int, record: CallRecord, region: str) -> list[dict[str, object]]:
+    return [
         {
-            "linkedid": linkedid,
-            "direction": record.direction,
-            "caller": caller,
-            "callee": callee,
-            "queue": queue,
-            "answered_by": _text(record.answered_by, EXTENSION_LENGTH),
-            "operator_id": operator_id,
-            "client_id": client_id,
-            "started_at": record.started_at,
-            "answered_at": record.answered_at,
-            "ended_at": record.ended_at,
-            "ring_seconds": record.ring_seconds,
-            "wait_seconds": record.wait_seconds,
-            "talk_seconds": record.talk_seconds,
-            "hold_seconds": record.hold_seconds,
-            "disposition": record.disposition,
-            "voicemail": record.voicemail,
-            "hangup_by": _party(record.hangup_by, region),
-            "trunk": _text(record.trunk, PARTY_LENGTH),
-            "incomplete": record.incomplete,
-            "recorded_at": now,
-        },
-    )
-    if call_id is None:
-        return None
-    repo.add_legs(
-        uow.session,
-        (
-            CallLeg(
-                call_id=call_id,
-                position=n,
-                party_a=_party(leg.party_a, region),
-                party_b=_party(leg.party_b, region),
-                started_at=leg.started_at,
-                ended_at=leg.ended_at,
-            )
-            for n, leg in enumerate(record.legs)
-        ),
-    )
-    repo.add_transfers(
-        uow.session,
-        (
-            CallTransfer(
-                call_id=call_id,
-                position=n,
-                kind=transfer.kind,
-                from_party=_party(transfer.from_party, region),
-                to_party=_party(transfer.to_party, region),
-                at=transfer.at,
-            )
-            for n, transfer in enumerate(record.transfers)
-        ),
-    )
-    await uow.session.flush()
+            "call_id": call_id,
+            "position": n,
+            "party_a": _party(leg.party_a, region),
+            "party_b": _party(leg.party_b, region),
+            "started_at": leg.started_at,
+            "ended_at": leg.ended_at,
+        }
+        for n, leg in enumerate(record.legs)
+    ]
+
+
+def _transfer_rows(call_id: int, record: CallRecord, region: str) -> list[dict[str, object]]:
+    return [
+        {
+            "call_id": call_id,
+            "position": n,
+            "kind": transfer.kind,
+            "from_party": _party(transfer.from_party, region),
+            "to_party": _party(transfer.to_party, region),
+            "at": transfer.at,
+        }
+        for n, transfer in enumerate(record.transfers)
+    ]
+
+
+def _announce(
+    uow: UnitOfWork,
+    call_id: int,
+    call: _Prepared,
+    clients: dict[str, int],
+    operators: dict[str, int],
+) -> None:
+    record = call.record
+    client_id = clients.get(call.outside) if call.outside else None
     uow.emit(
         CallEnded(
             call_id=call_id,
-            linkedid=linkedid,
+            linkedid=call.linkedid,
             direction=record.direction,
             disposition=record.disposition,
-            caller=caller,
-            callee=callee,
+            caller=call.caller,
+            callee=call.callee,
             client_id=client_id,
-            operator_id=operator_id,
-            queue=queue,
+            operator_id=operators.get(call.extension) if call.extension else None,
+            queue=call.queue,
             started_at=record.started_at,
             ended_at=record.ended_at,
             talk_seconds=record.talk_seconds,
@@ -207,17 +269,16 @@ async def record_call(
         uow.emit(
             CallMissed(
                 call_id=call_id,
-                linkedid=linkedid,
+                linkedid=call.linkedid,
                 disposition=record.disposition,
-                caller=caller,
-                callee=callee,
+                caller=call.caller,
+                callee=call.callee,
                 client_id=client_id,
-                queue=queue,
+                queue=call.queue,
                 started_at=record.started_at,
                 voicemail=record.voicemail,
             )
         )
-    return call_id
 
 
 async def move_client_calls(uow: UnitOfWork, from_client_id: int, to_client_id: int) -> None:

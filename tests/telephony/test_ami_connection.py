@@ -346,6 +346,29 @@ async def test_a_silent_peer_is_found_by_ping_and_left(
     assert link.status.last_error == f"127.0.0.1:{proxy.port} stopped answering"
 
 
+async def test_a_peer_busy_sending_events_is_not_taken_for_silent(
+    simulator: AmiSimulator, clock: FakeClock, heard: Heard
+) -> None:
+    """A burst read slower than it came holds the ping's answer back; events still arrive,
+    so the PBX is alive and the link stays. Only real silence ends it."""
+    event = b"Event: VarSet\r\nChannel: PJSIP/101-00000001\r\nVariable: X\r\nValue: 1\r\n\r\n"
+    async with SplittingProxy(simulator.port, split_letters=False) as proxy:
+        link = connection_to(proxy.port, clock, heard, ping_interval_s=0.02, action_timeout_s=0.1)
+        await until(lambda: heard.of(AmiChannelsListed))
+        proxy.go_silent()  # pings get no answer from now on...
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 0.6
+        while loop.time() < end:  # ...but events keep coming, for six ping timeouts
+            proxy.inject(event)
+            await asyncio.sleep(0.01)
+        assert link.status.reconnects == 0
+        assert proxy.connections == 1
+        await until(lambda: len(heard.of(AmiChannelsListed)) == 2)  # then silence: left
+        await link.close()
+
+    assert link.status.reconnects == 1
+
+
 # -- actions ------------------------------------------------------------------------------
 
 

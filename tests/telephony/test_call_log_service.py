@@ -284,3 +284,43 @@ async def test_wire_garbage_is_cut_to_fit_instead_of_failing(world: World) -> No
     assert stored.linkedid == "1736932200.201"
     assert stored.queue == ("очередь-" * 10)[:80]
     assert stored.caller == "7" * 80
+
+
+async def test_a_batch_is_stored_as_the_calls_one_by_one_would_be(world: World) -> None:
+    """The AMI ingest writes many calls in one go: same rows, same events, in order."""
+    first, second = records("overlapping_calls")
+    queue_call = record("queue_ringall")
+    transferred = record("attended_transfer")
+    await world.record(queue_call)  # stored already: skipped in the batch
+    world.events.clear()
+    batch = [first, second, queue_call, first, transferred]
+
+    async with world.uows() as uow:
+        ids = await service.record_calls(uow, batch, NOW)
+
+    assert ids[2] is None  # in the log before
+    assert ids[3] is None  # the same linkedid a second time in the batch
+    assert all(ids[i] is not None for i in (0, 1, 4))
+    stored = [await world.call(ids[i]) for i in (0, 1, 4)]
+    assert [c.linkedid for c in stored] == [first.linkedid, second.linkedid, transferred.linkedid]
+    assert stored[1].client_id == world.vector  # a contact person's number
+    assert [len(c.legs) for c in stored] == [
+        len(first.legs),
+        len(second.legs),
+        len(transferred.legs),
+    ]
+    assert [len(c.transfers) for c in stored] == [0, 0, len(transferred.transfers)]
+    assert stored[2].transfers[0].kind == "attended"
+    ended = [e for e in world.events if isinstance(e, CallEnded)]
+    assert [e.call_id for e in ended] == [ids[0], ids[1], ids[4]]
+    assert [e.client_id for e in ended] == [c.client_id for c in stored]
+
+
+async def test_clients_for_numbers_follows_the_one_number_rule(world: World) -> None:
+    """Own numbers before contact persons', then the oldest client; unknown numbers absent."""
+    numbers = ["+79161234567", "+79035550101", "+74997654321"]
+    async with world.uows(write=False) as uow:
+        many = await clients_service.clients_for_numbers(uow, numbers)
+        one_by_one = {n: await clients_service.client_for_number(uow, n) for n in numbers}
+    assert many == {n: c for n, c in one_by_one.items() if c is not None}
+    assert many == {"+79161234567": world.romashka, "+79035550101": world.vector}
