@@ -75,6 +75,8 @@ BANNER_PREFIX = b"Asterisk Call Manager/"
 MAX_FRAME_BYTES = 1024 * 1024
 #: How long a closed connection may take to release its socket.
 RELEASE_WAIT_S = 1.0
+#: An action's answer is awaited this many timeouts at most while events keep arriving.
+LATE_ANSWER_WAITS = 30
 #: How many characters of a skipped frame the log shows.
 LOGGED_FRAME_CHARS = 200
 
@@ -437,15 +439,7 @@ class AmiConnection:
             except AmiConnectionDropped:
                 self._fail("connection lost")
                 return
-            heard = self._events_received
-            try:
-                await self._exchange(session, amiactions.ping(), self._config.action_timeout_s)
-            except AmiNoAnswer:
-                if self._events_received == heard:
-                    raise
-                # Events kept arriving: the answer waits behind them in the socket (a burst
-                # read slower than it came). The PBX is alive; only silence means it is not.
-                logger.info("AMI: the ping's answer is late behind a burst of events")
+            await self._exchange(session, amiactions.ping(), self._config.action_timeout_s)
 
     # -- one action on one connection ------------------------------------------------------
 
@@ -474,8 +468,7 @@ class AmiConnection:
         answered = False
         try:
             session.manager.send_action(action, as_list=False)
-            done, _ = await asyncio.wait({action.future}, timeout=timeout_s)
-            answered = bool(done)
+            answered = await self._answered(action.future, timeout_s)
         finally:
             session.pending.pop(action.id, None)
             if not action.future.done():
@@ -493,6 +486,22 @@ class AmiConnection:
             message=_first(message.get("Message", "")),
             headers=values,
         )
+
+    async def _answered(self, future: asyncio.Future[Any], timeout_s: float) -> bool:
+        """Wait for an action's answer: True once it is there.
+
+        An answer comes after the events the PBX sent before it; during a burst read slower
+        than it came, it can be late. Events still arriving prove the PBX alive, so the wait
+        goes on (up to LATE_ANSWER_WAITS timeouts); only silence is taken for no answer."""
+        for _ in range(LATE_ANSWER_WAITS):
+            heard = self._events_received
+            done, _ = await asyncio.wait({future}, timeout=timeout_s)
+            if done:
+                return True
+            if self._events_received == heard:
+                return False
+            logger.info("AMI: an answer is late behind a burst of events; waiting on")
+        return False
 
     async def _until(self, session: _Session, flag: asyncio.Event, timeout_s: float) -> bool:
         """Wait for `flag`: True once set, False after `timeout_s`; raise if the link drops."""
