@@ -5,9 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, column, false, func, or_, select, table, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    column,
+    false,
+    func,
+    or_,
+    select,
+    table,
+    true,
+    update,
+)
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -32,6 +44,10 @@ class CallFilter:
     client_id: int | None = None
 
 
+def _table(model: type[Call | CallLeg | CallTransfer]) -> Table:
+    return cast(Table, model.__table__)
+
+
 async def insert_calls(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     """Insert the calls whose linkedid is not in the log yet: linkedid -> new id of those.
 
@@ -42,23 +58,26 @@ async def insert_calls(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
         return {}
     dialect = (await session.connection()).dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    calls = _table(Call)
+    # Core, not ORM, and the rows as executemany parameters: the statement is compiled once
+    # and cached, and the driver gets the rows in as few round trips as it can.
     stmt = (
-        insert(Call)
-        .values(list(rows))
-        .on_conflict_do_nothing(index_elements=[Call.linkedid])
-        .returning(Call.id, Call.linkedid)
+        insert(calls)
+        .on_conflict_do_nothing(index_elements=[calls.c.linkedid])
+        .returning(calls.c.id, calls.c.linkedid)
     )
-    return {linkedid: call_id for call_id, linkedid in (await session.execute(stmt)).all()}
+    result = await session.execute(stmt, list(rows))
+    return {linkedid: call_id for call_id, linkedid in result.all()}
 
 
 async def add_legs(session: AsyncSession, legs: Sequence[dict[str, Any]]) -> None:
     if legs:
-        await session.execute(sa_insert(CallLeg), list(legs))
+        await session.execute(sa_insert(_table(CallLeg)), list(legs))
 
 
 async def add_transfers(session: AsyncSession, transfers: Sequence[dict[str, Any]]) -> None:
     if transfers:
-        await session.execute(sa_insert(CallTransfer), list(transfers))
+        await session.execute(sa_insert(_table(CallTransfer)), list(transfers))
 
 
 def matching(f: CallFilter) -> list[ColumnElement[bool]]:
