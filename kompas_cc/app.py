@@ -12,6 +12,7 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import aiohttp_jinja2
 from aiohttp import web
 
 from kompas_cc.clients import access as clients_access
@@ -46,9 +47,16 @@ from kompas_cc.organizer import contacts as organizer_contacts
 from kompas_cc.organizer import digest as organizer_digest
 from kompas_cc.organizer import handlers as organizer_handlers
 from kompas_cc.organizer import jobs as organizer_jobs
+from kompas_cc.organizer import meeting_api as organizer_meeting_api
+from kompas_cc.organizer import meeting_handlers as organizer_meeting_handlers
+from kompas_cc.organizer import meeting_service as organizer_meetings
+from kompas_cc.organizer import plan_api as organizer_plan_api
+from kompas_cc.organizer import plan_handlers as organizer_plan_handlers
+from kompas_cc.organizer import plan_subscribers as organizer_plan_subscribers
 from kompas_cc.organizer import service as organizer_service
 from kompas_cc.organizer import subscribers as organizer_subscribers
 from kompas_cc.organizer.access import OrganizerPolicy
+from kompas_cc.organizer.workdays import WorkCalendar
 from kompas_cc.scheduler import Scheduler, server_name
 from kompas_cc.scheduling.events import JobScheduled
 from kompas_cc.scheduling.pgwake import PgWakeListener
@@ -63,6 +71,7 @@ from kompas_cc.telephony import service as telephony_service
 from kompas_cc.telephony import subscribers as telephony_subscribers
 from kompas_cc.telephony.ami import AmiConnection
 from kompas_cc.telephony.amilink import AmiConfig
+from kompas_cc.telephony.call_task_rules import CallTaskRules
 from kompas_cc.telephony.calls import CallTracker
 from kompas_cc.telephony.ingest import CallIngest
 from kompas_cc.webapp import keys, shell, ws
@@ -108,10 +117,17 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
     timeline.register({"call"}, telephony_service.timeline_source)
     timeline.register({"task"}, organizer_service.timeline_source)
     timeline.register({"contact", "planned_contact"}, organizer_contacts.timeline_source)
+    timeline.register({"meeting"}, organizer_meetings.timeline_source)
     app[organizer_handlers.POLICY] = OrganizerPolicy(clients=app[clients_handlers.POLICY])
+    app[organizer_plan_handlers.CALENDAR] = WorkCalendar.from_settings(
+        settings.plan_holidays, settings.plan_working_weekends
+    )
     app[keys.PANELS] = PanelRegistry()
     organizer_handlers.register_panels(app)
+    organizer_meeting_handlers.register_panels(app)
     setup_templates(app)
+    # The "Dial" button beside phone numbers (telephony's click-to-call) shows when AMI is on.
+    aiohttp_jinja2.get_env(app).globals["click_to_call"] = settings.ami_enabled
     app[keys.SCHEDULER] = jobs = Scheduler(app[keys.CLOCK], name=server_name(settings.http_port))
     bus.subscribe(JobScheduled, jobs.on_job_scheduled)
     organizer_jobs.register(jobs)
@@ -126,7 +142,11 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
         app[clients_handlers.FACETS] = facets = FacetStore(reader)
         clients_subscribers.register_lists(bus, facets, trees)
         telephony_subscribers.register(bus, app[keys.UOW])
+        telephony_subscribers.register_call_tasks(
+            bus, app[keys.UOW], CallTaskRules.from_settings(settings), app[keys.CLOCK]
+        )
         organizer_subscribers.register(bus, app[keys.UOW])
+        organizer_plan_subscribers.register(bus, app[keys.UOW])
         facets.start()
         yield
         await bus.drain()
@@ -172,6 +192,10 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
         organizer_calendar_handlers.routes,
         organizer_contact_handlers.routes,
         organizer_api.routes,
+        organizer_meeting_handlers.routes,
+        organizer_meeting_api.routes,
+        organizer_plan_handlers.routes,
+        organizer_plan_api.routes,
         ws.routes,
     ):
         app.add_routes(table.table)

@@ -9,10 +9,17 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from kompas_cc.settings_ami import Trunk, ami_problems, parse_trunks
+from kompas_cc.settings_calls import (
+    CallbackTarget,
+    UnknownCaller,
+    calls_problems,
+    parse_callback_targets,
+)
 
 DEFAULT_CONFIG_PATH = Path("config/kompas.toml")
 DEFAULT_SQLITE_PATH = Path("var/kompas.db")
@@ -62,6 +69,14 @@ class Settings:
     ami_secret: str = ""
     originate_context: str = "kompas-outbound"
     trunks: tuple[Trunk, ...] = ()
+    # Work plans: days off of the years listed (others: Russian public holidays), and
+    # Saturdays or Sundays that are working days. ISO dates.
+    plan_holidays: tuple[str, ...] = ()
+    plan_working_weekends: tuple[str, ...] = ()
+    # Contacts and tasks from calls (settings_calls.py).
+    calls_unknown_caller: UnknownCaller = "lead"
+    callback_targets: tuple[CallbackTarget, ...] = ()
+    callback_due_minutes: int = 30
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -78,6 +93,11 @@ def _coerce(name: str, raw: Any, default: Any) -> Any:
             return parse_trunks(raw)
         except ValueError as exc:
             raise SettingsError(f"setting 'trunks': {exc}") from exc
+    if name == "callback_targets":
+        try:
+            return parse_callback_targets(raw)
+        except ValueError as exc:
+            raise SettingsError(f"setting 'callback_targets': {exc}") from exc
     try:
         if isinstance(default, bool):
             if isinstance(raw, bool):
@@ -99,6 +119,15 @@ def _coerce(name: str, raw: Any, default: Any) -> Any:
         return str(raw)
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"setting {name!r} has an unusable value {raw!r}") from exc
+
+
+def _is_day(text: str) -> bool:
+    """An ISO date written in full: "2026-01-09"."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == len("YYYY-MM-DD")
 
 
 def load_settings(
@@ -139,6 +168,9 @@ def load_settings(
     settings = replace(defaults, extra=extra, **result)
     if settings.client_visibility not in ("all", "own"):
         raise SettingsError("setting 'client_visibility' must be 'all' or 'own'")
+    for key in ("plan_holidays", "plan_working_weekends"):
+        if not all(_is_day(value) for value in getattr(settings, key)):
+            raise SettingsError(f"setting {key!r} must list dates as YYYY-MM-DD")
     problems = ami_problems(
         enabled=settings.ami_enabled,
         host=settings.ami_host,
@@ -146,6 +178,10 @@ def load_settings(
         username=settings.ami_username,
         secret=settings.ami_secret,
         originate_context=settings.originate_context,
+    )
+    problems += calls_problems(
+        unknown_caller=settings.calls_unknown_caller,
+        callback_due_minutes=settings.callback_due_minutes,
     )
     if problems:
         raise SettingsError("; ".join(problems))

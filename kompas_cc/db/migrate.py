@@ -20,7 +20,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-async def upgrade(url: str, revision: str = "head") -> None:
+async def upgrade(url: str, revision: str = "heads") -> None:
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:

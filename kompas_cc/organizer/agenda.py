@@ -1,9 +1,9 @@
 """What is on whose plate and when: "My day", the week and month grids, the daily digest.
 
-Items are the tasks a person executes (responsible or co-executor) and the contacts they
-make, placed on the days of the viewer's time zone; an all-day task sits on its own day.
-Whose days a user may look at: their own, their team's for managers, everybody's for
-admins (`access.team_roles`).
+Items are the tasks a person executes (responsible or co-executor), the contacts they
+make and the meetings they organise or attend, placed on the days of the viewer's time
+zone; an all-day task sits on its own day. Whose days a user may look at: their own,
+their team's for managers, everybody's for admins (`access.team_roles`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from kompas_cc.core.actor import Actor
 from kompas_cc.core.errors import NotFound
 from kompas_cc.core.i18n import Formatter, translations
 from kompas_cc.db.uow import UnitOfWork
-from kompas_cc.organizer import access, repo
+from kompas_cc.organizer import access, meeting_calendar, repo
 from kompas_cc.organizer.access import OrganizerPolicy
 from kompas_cc.organizer.models import Contact, Task
 from kompas_cc.organizer.schemas import CONTACT_KIND_LABELS, OPEN_STATUSES, AgendaItem
@@ -128,7 +128,11 @@ async def items_of(
     )
     items = [_task_item(t, zone, now, people, clients) for t in tasks]
     items += [_contact_item(c, zone, now, people, clients) for c in contacts]
-    # All-day tasks open the day, then everything by time.
+    return in_day_order(items, now)
+
+
+def in_day_order(items: list[AgendaItem], now: datetime) -> list[AgendaItem]:
+    """All-day tasks open the day, then everything by time."""
     items.sort(key=lambda i: (i.day, i.at is not None, i.at or now, i.kind, i.id))
     return items
 
@@ -164,7 +168,9 @@ async def period(
         ],
         limit=MAX_ITEMS,
     )
-    return await items_of(uow, tasks, contacts, zone, now)
+    items = await items_of(uow, tasks, contacts, zone, now)
+    items += await meeting_calendar.agenda_items(uow, actor, user_ids, start, end, zone)
+    return in_day_order(items, now)
 
 
 async def overdue(

@@ -266,7 +266,8 @@ async def task_card(request: web.Request) -> web.Response:
         view = await service.task_view(
             uow, ctx.actor(request), policy(request), task_id(request), ctx.now(request)
         )
-    context = {"view": view, "task": view.task, "errors": {}, **labels()}
+    panels = await request.app[keys.PANELS].collect("task_card", request, task_id=view.task.id)
+    context = {"view": view, "task": view.task, "errors": {}, "panels": panels, **labels()}
     return render(request, "organizer/task.html", context)
 
 

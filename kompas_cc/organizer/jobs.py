@@ -13,7 +13,7 @@ from datetime import datetime
 
 from kompas_cc.db.uow import UnitOfWork
 from kompas_cc.notifications import service as notifications
-from kompas_cc.organizer import reminders, repo, series
+from kompas_cc.organizer import meeting_jobs, reminders, repo, series
 from kompas_cc.organizer.schemas import OPEN_STATUSES
 from kompas_cc.scheduler import Job, Scheduler
 
@@ -91,3 +91,4 @@ async def on_recurrence_due(uow: UnitOfWork, job: Job) -> None:
 def register(scheduler: Scheduler) -> None:
     scheduler.register(reminders.REMINDER_JOB, on_reminder_due)
     scheduler.register(reminders.RECURRENCE_JOB, on_recurrence_due)
+    meeting_jobs.register(scheduler)

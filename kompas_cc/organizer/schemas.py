@@ -65,6 +65,10 @@ class _In(BaseModel):
         return data
 
 
+class InputModel(_In):
+    """The base of request shapes in the organizer's other schema modules."""
+
+
 def aware(value: datetime, info: ValidationInfo) -> datetime:
     """A time in UTC: one without a zone is read in the context's zone."""
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
@@ -420,12 +424,12 @@ class ViewQuery(_In):
 
 
 class AgendaItem(BaseModel):
-    """A task or a contact as the calendar views and the feed show it.
+    """A task, a contact or a meeting as the calendar views and the feed show it.
 
     `at` is its moment (None for an all-day task), `day` its day in the viewer's zone.
     """
 
-    kind: Literal["task", "contact"]
+    kind: Literal["task", "contact", "meeting"]
     id: int
     title: str
     at: datetime | None

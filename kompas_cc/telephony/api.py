@@ -6,8 +6,9 @@ from aiohttp import web
 
 from kompas_cc.clients.handlers import POLICY
 from kompas_cc.core.actor import STAFF_ROLES, Role
-from kompas_cc.telephony import load_report, service
+from kompas_cc.telephony import load_report, originate, service
 from kompas_cc.telephony.load_schemas import LineLoadOut, LineLoadQuery
+from kompas_cc.telephony.originate_schemas import OriginateIn, OriginateOut
 from kompas_cc.telephony.schemas import CallListQuery, CallOut, CallPage
 from kompas_cc.webapp import context as ctx
 from kompas_cc.webapp import keys
@@ -40,6 +41,31 @@ async def get_call(request: web.Request) -> web.Response:
             uow, ctx.actor(request), request.app[POLICY], int(request.match_info["call_id"])
         )
     return ctx.json_response(call)
+
+
+@routes.post(
+    f"{BASE}/originate",
+    roles=STAFF_ROLES,
+    body=OriginateIn,
+    response=OriginateOut,
+    status=202,
+    errors=(502, 503, 504),
+    summary="Click-to-call: ring the extension, then dial the number from it",
+)
+async def originate_call(request: web.Request) -> web.Response:
+    """Operators ring only their own extension. 503 `ami-unavailable` while the exchange is
+    not connected (or AMI is off); 502, 503 and 504 are the connection's errors
+    (docs/telephony-ami.md)."""
+    settings = request.app[keys.SETTINGS]
+    data = await ctx.parse_json(request, OriginateIn, {"region": settings.default_region})
+    placed = await originate.click_to_call(
+        request.app[keys.UOW],
+        ctx.actor(request),
+        request.app.get(keys.AMI),
+        data,
+        context=settings.originate_context,
+    )
+    return ctx.json_response(placed, status=202)
 
 
 @routes.get(

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from kompas_cc.clients.handlers import POLICY
 from kompas_cc.core.actor import STAFF_ROLES
-from kompas_cc.core.errors import ValidationFailed
+from kompas_cc.core.errors import KompasError, ValidationFailed
 from kompas_cc.core.validation import validate_model
-from kompas_cc.telephony import service
+from kompas_cc.telephony import originate, service
 from kompas_cc.telephony.display import format_duration, format_party
+from kompas_cc.telephony.originate_schemas import OriginateIn
 from kompas_cc.telephony.schemas import DIRECTIONS, DISPOSITIONS, CallListQuery, CallOut
 from kompas_cc.webapp import context as ctx
+from kompas_cc.webapp import keys
 from kompas_cc.webapp.routing import Routes, id_param
 from kompas_cc.webapp.tables import TableFormat, table_response
 from kompas_cc.webapp.templates import formatter, gettext, render
@@ -40,6 +43,7 @@ CALL_EXPORT_COLUMNS = (
 #: The query parameters of the page's filter form, as typed.
 FILTER_FIELDS = ("since", "until", "direction", "disposition", "extension", "client_id")
 MSG_DATE_NEEDED = "A date is needed here"
+MSG_DIALLING = "Your phone is ringing: pick it up to call %(number)s"
 
 
 def extension_of(call: CallOut) -> str | None:
@@ -181,3 +185,42 @@ async def export_csv(request: web.Request) -> web.Response:
 @routes.get("/calls/export.xlsx", roles=STAFF_ROLES, name="calls_export_xlsx")
 async def export_xlsx(request: web.Request) -> web.Response:
     return await _export(request, "xlsx")
+
+
+def _local_path(value: str) -> str:
+    """Where a form may send the user back to: a path of this site, never another site."""
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
+        return "/calls"
+    return value
+
+
+@routes.post("/calls/dial", roles=STAFF_ROLES, name="calls_dial")
+async def dial(request: web.Request) -> web.Response:
+    """The "Call" button beside a phone number: rings the user's own phone, then dials the
+    number from it; back to the page the button was on, with the outcome shown there."""
+    form = await request.post()
+    back = _local_path(str(form.get("back", "")))
+    settings = request.app[keys.SETTINGS]
+    try:
+        data = validate_model(
+            OriginateIn,
+            {"number": str(form.get("number", ""))},
+            "The call",
+            {"region": settings.default_region},
+        )
+        placed = await originate.click_to_call(
+            request.app[keys.UOW],
+            ctx.actor(request),
+            request.app.get(keys.AMI),
+            data,
+            context=settings.originate_context,
+        )
+    except KompasError as exc:
+        details = "; ".join(gettext(request, m) for m in exc.fields.values())
+        message = gettext(request, exc.message) + (f": {details}" if details else "")
+        ctx.flash(request, message, "error")
+        raise web.HTTPFound(back) from None
+    number = formatter(request).phone(placed.number)
+    ctx.flash(request, gettext(request, MSG_DIALLING, number=number), "success")
+    raise web.HTTPFound(back)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kompas_cc.db.base import Base, UtcDateTime
@@ -97,3 +97,47 @@ class CallTransfer(Base):
     from_party: Mapped[str | None] = mapped_column(String(PARTY_LENGTH))
     to_party: Mapped[str | None] = mapped_column(String(PARTY_LENGTH))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+#: The rows of `call_callbacks` still waiting for a call back.
+CALLBACK_OPEN = text("closed_at IS NULL")
+
+
+class CallCallback(Base):
+    """A number whose calls were missed, until somebody calls it back.
+
+    Opened by the first missed call (with its callback task), counting the missed calls that
+    follow, and closed by an answered outbound call to the number (`closed_call_id`, and the
+    delay from the start of the first missed call to the answer), or without a call when its
+    task is closed or deleted by hand. At most one row per number is open: a unique index
+    over the open rows, so that two processes cannot open two.
+    """
+
+    __tablename__ = "call_callbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(PARTY_LENGTH))
+    task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tasks.id", ondelete="SET NULL"), index=True
+    )
+    #: The user the task was set in the name of: its author, who comments and closes it.
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    first_missed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_missed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    missed_count: Mapped[int] = mapped_column(Integer)
+    #: The last missed call counted, so that a call reported twice is counted once.
+    last_call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    delay_seconds: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index(
+            "uq_call_callbacks_open_number",
+            "number",
+            unique=True,
+            sqlite_where=CALLBACK_OPEN,
+            postgresql_where=CALLBACK_OPEN,
+        ),
+        Index("ix_call_callbacks_first_missed_at", "first_missed_at"),
+    )

@@ -91,7 +91,7 @@ def _operation(spec: RouteSpec, path_params: list[str], components: dict[str, An
         "description": "Error",
         "content": {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="Error")}}},
     }
-    for status in ("401", "403", "404", "409", "422"):
+    for status in ("401", "403", "404", "409", "422", *map(str, spec.errors)):
         responses[status] = error
     operation["responses"] = responses
     if spec.roles is not None:

@@ -40,6 +40,8 @@ class RouteSpec:
     response_list: bool = False
     status: int = 200
     tag: str = ""
+    #: Error statuses beyond the usual ones the route may answer (503 when a peer is down).
+    errors: tuple[int, ...] = ()
 
 
 def spec_of(handler: Any) -> RouteSpec | None:
@@ -66,6 +68,7 @@ class Routes:
         response: type[BaseModel] | None = None,
         response_list: bool = False,
         status: int = 200,
+        errors: Collection[int] = (),
     ) -> Callable[[H], H]:
         spec = RouteSpec(
             roles=None if roles is None else frozenset(roles),
@@ -76,6 +79,7 @@ class Routes:
             response_list=response_list,
             status=status,
             tag=self._tag,
+            errors=tuple(sorted(errors)),
         )
 
         def register(handler: H) -> H:

@@ -24,6 +24,13 @@ CALL_FIELDS = {
 }  # fmt: skip
 
 
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Who sees a call depends on its client: here callers nobody knows stay without one,
+    instead of becoming leads (calls_unknown_caller, docs/telephony.md)."""
+    return replace(settings, calls_unknown_caller="nothing")
+
+
 async def _client(client: TestClient[Any, Any], headers: dict[str, str], body: Any) -> int:
     response = await client.post("/api/v1/clients", json=body, headers=headers)
     assert response.status == 201, await response.text()
