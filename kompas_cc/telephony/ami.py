@@ -528,7 +528,8 @@ class AmiConnection:
         self._events_received += 1
         event = translate(message, self._clock.now())
         if event is None:
-            logger.debug("AMI: %s is not used", _first(message.get("Event", "?")))
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("AMI: %s is not used", _first(message.get("Event", "?")))
             return
         if isinstance(event, FullyBooted):
             session.booted.set()

@@ -366,8 +366,9 @@ class _Headers:
             return None
         values: dict[str, str] = {}
         for key, value in message.items():
-            text = _first_text(value)
-            if isinstance(key, str) and text is not None:
+            # Nearly every value is a plain string: no call for it (this runs per header).
+            text = value if type(value) is str else _first_text(value)
+            if text is not None and isinstance(key, str):
                 values[key.strip().lower()] = text.strip()
         return cls(values)
 
@@ -675,14 +676,12 @@ def _event_name(message: object) -> str | None:
 
 def translate(message: Mapping[str, str], received_at: datetime) -> AmiEvent | None:
     """The typed event for one AMI event message, or None when it is not one we use."""
-    if _event_name(message) not in _SPECS:
+    name = _event_name(message)
+    spec = _SPECS.get(name) if name is not None else None
+    if spec is None:
         return None  # most of the stream (Newexten, VarSet, ...): skipped before parsing
     headers = _Headers.of(message)
     if headers is None:
-        return None
-    name = headers.text("event")
-    spec = _SPECS.get(name.lower()) if name is not None else None
-    if spec is None:
         return None
     moment = _timestamp(headers)
     return spec.build(headers, moment if moment is not None else _utc(received_at))
