@@ -39,7 +39,7 @@ from kompas_cc.notifications import service as notifications_service
 from kompas_cc.notifications import subscribers as notifications_subscribers
 from kompas_cc.notifications.channels import ChannelRegistry
 from kompas_cc.notifications.counts import UnreadCounts
-from kompas_cc.notifications.web_channel import WebChannel, greeter
+from kompas_cc.notifications.web_channel import Missed, WebChannel, greeter
 from kompas_cc.organizer import api as organizer_api
 from kompas_cc.organizer import calendar_handlers as organizer_calendar_handlers
 from kompas_cc.organizer import contact_handlers as organizer_contact_handlers
@@ -132,7 +132,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
     bus.subscribe(JobScheduled, jobs.on_job_scheduled)
     organizer_jobs.register(jobs)
     app[ws.HUB] = hub = ws.Hub()
-    unread = _notifications(app, bus, jobs, hub)
+    unread, missed = _notifications(app, bus, jobs, hub)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
@@ -160,7 +160,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
         """After the database: unread counts for the bell, then the scheduler's loop."""
         async with app[keys.UOW](write=False) as uow:
             unread.load(await notifications_service.unread_by_user(uow))
-        hub.greeter = greeter(app[keys.UOW], unread)
+        hub.greeter = greeter(app[keys.UOW], unread, missed)
         await jobs.start(app[keys.UOW])
         listener = (
             None
@@ -204,11 +204,14 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
     return app
 
 
-def _notifications(app: web.Application, bus: Bus, jobs: Scheduler, hub: ws.Hub) -> UnreadCounts:
+def _notifications(
+    app: web.Application, bus: Bus, jobs: Scheduler, hub: ws.Hub
+) -> tuple[UnreadCounts, Missed]:
     """Notifications reach users through channels: the web panel's sockets now; e-mail and
     Telegram are added here as durable channels (`channels.add_durable`)."""
     channels = ChannelRegistry()
-    channels.add_live(WebChannel(hub))
+    web_channel = WebChannel(hub)
+    channels.add_live(web_channel)
     unread = UnreadCounts()
     notifications_subscribers.register(bus, channels, unread)
     notifications_jobs.register(jobs, channels)
@@ -220,7 +223,7 @@ def _notifications(app: web.Application, bus: Bus, jobs: Scheduler, hub: ws.Hub)
         await hub.close_all()
 
     app.on_shutdown.append(close_sockets)
-    return unread
+    return unread, web_channel.missed
 
 
 def _ami_link(settings: Settings, bus: Bus) -> Callable[[web.Application], AsyncIterator[None]]:

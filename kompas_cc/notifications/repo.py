@@ -28,6 +28,17 @@ async def count_unread(session: AsyncSession, user_id: int) -> int:
     return int(result.scalar_one())
 
 
+async def unread_among(session: AsyncSession, user_id: int, ids: Sequence[int]) -> set[int]:
+    result = await session.execute(
+        select(Notification.id).where(
+            Notification.user_id == user_id,
+            Notification.id.in_(ids),
+            Notification.read_at.is_(None),
+        )
+    )
+    return set(result.scalars())
+
+
 async def count_notifications(session: AsyncSession, user_id: int, unread_only: bool) -> int:
     stmt = select(func.count()).select_from(Notification).where(Notification.user_id == user_id)
     if unread_only:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -209,6 +210,11 @@ async def list_notifications(
 
 async def unread_count(uow: UnitOfWork, user_id: int) -> int:
     return await repo.count_unread(uow.session, user_id)
+
+
+async def unread_among(uow: UnitOfWork, user_id: int, ids: Sequence[int]) -> set[int]:
+    """Which of these notifications of the user are still unread."""
+    return await repo.unread_among(uow.session, user_id, ids) if ids else set()
 
 
 async def unread_by_user(uow: UnitOfWork) -> list[tuple[int, int]]:

@@ -370,6 +370,13 @@
     if (typeof message.unread === "number") {
       setUnread(message.unread);
     }
+    if (message.type === "hello" && Array.isArray(message.missed)) {
+      /* came while no tab was open (the late ones after a restart above all) */
+      message.missed.forEach(function (note) {
+        showToast(note);
+        showOnDesktop(note);
+      });
+    }
     if (message.type === "notification" && message.notification) {
       showToast(message.notification);
       showOnDesktop(message.notification);
