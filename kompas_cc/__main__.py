@@ -43,7 +43,7 @@ def _cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
 def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from kompas_cc.demo import run_demo
 
-    asyncio.run(run_demo(settings, fresh=args.fresh, clients=args.clients))
+    asyncio.run(run_demo(settings, fresh=args.fresh, clients=args.clients, calls=not args.no_calls))
     return 0
 
 
@@ -99,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="serve a demo database with realistic data")
     demo.add_argument("--fresh", action="store_true", help="rebuild the demo database")
     demo.add_argument("--clients", type=int, default=300, help="how many demo clients")
+    demo.add_argument(
+        "--no-calls",
+        action="store_true",
+        help="no calls: neither the built-in AMI simulator nor a configured Asterisk",
+    )
     demo.set_defaults(func=_cmd_demo)
 
     db = sub.add_parser("db", help="database maintenance")

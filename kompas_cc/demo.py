@@ -9,6 +9,11 @@ Seeding goes through the staff and clients services (the only writers of their t
 clients in one batch, `clients.bulk`), so the demo data passes the same validation as typed
 data, in one unit of work: a seeding that
 fails leaves no half-filled database behind, and the next start simply tries again.
+
+Calls come from the built-in AMI simulator unless `--no-calls` is given or the settings
+name an exchange of their own (the rule is in `kompas_cc.demo_calls`); a new database also
+gets the calls of the past hours. The simulator starts before the web server (binding a
+loopback port takes a millisecond) and stops after it, so the server never sees it vanish.
 """
 
 from __future__ import annotations
@@ -32,6 +37,16 @@ from kompas_cc.core.validation import validate_model
 from kompas_cc.db.engine import create_engine, create_session_factory
 from kompas_cc.db.migrate import upgrade
 from kompas_cc.db.uow import UnitOfWork, UowFactory, make_uow_factory
+from kompas_cc.demo_calls import (
+    HISTORY,
+    History,
+    PbxChoice,
+    caller_numbers,
+    choose_pbx,
+    replay_history,
+    start_simulator,
+    with_demo_callbacks,
+)
 from kompas_cc.demo_data import (
     ADMIN_LOGIN,
     DEFAULT_SEED,
@@ -42,6 +57,7 @@ from kompas_cc.demo_data import (
     classifier_paths,
     generate_clients,
 )
+from kompas_cc.demo_pbx import DemoSimulator, DemoTraffic
 from kompas_cc.server import start
 from kompas_cc.settings import Settings
 from kompas_cc.staff import service as staff_service
@@ -64,6 +80,16 @@ class DemoSummary:
     notes: int
     nodes: int
     statuses: int
+    calls: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DemoDatabase:
+    """A prepared demo database: what seeding created (None when it was reused), and the
+    demo clients' numbers it holds, which the simulated callers dial from."""
+
+    summary: DemoSummary | None
+    callers: tuple[str, ...]
 
 
 def demo_var_dir(settings: Settings) -> Path:
@@ -203,14 +229,26 @@ async def ensure_demo(
 
 
 async def prepare_demo_database(
-    url: str, *, clients: int, now: datetime, seed: int = DEFAULT_SEED
-) -> DemoSummary | None:
-    """Migrate the demo database and seed it when new."""
+    url: str,
+    settings: Settings,
+    *,
+    clients: int,
+    now: datetime,
+    seed: int = DEFAULT_SEED,
+    history: History | None = HISTORY,
+) -> DemoDatabase:
+    """Migrate the demo database; when new, seed it and replay the calls of `history`."""
     await upgrade(url)
     engine = create_engine(url)
     try:
-        uow_factory = make_uow_factory(create_session_factory(engine), Bus())
-        return await ensure_demo(uow_factory, clients=clients, now=now, seed=seed)
+        sessions = create_session_factory(engine)
+        uow_factory = make_uow_factory(sessions, Bus())
+        summary = await ensure_demo(uow_factory, clients=clients, now=now, seed=seed)
+        numbers = await caller_numbers(uow_factory, generate_clients(clients, seed))
+        if summary is not None and history is not None:
+            calls = await replay_history(sessions, settings, numbers, now, history)
+            summary = replace(summary, calls=calls)
+        return DemoDatabase(summary, tuple(numbers))
     finally:
         await engine.dispose()
 
@@ -225,30 +263,71 @@ def logins_table() -> str:
     return "\n".join("  " + line.rstrip() for line in lines)
 
 
-async def run_demo(settings: Settings, *, fresh: bool, clients: int) -> None:
+def _calls_line(choice: PbxChoice, settings: Settings, traffic: DemoTraffic) -> str:
+    where = f"{settings.ami_host}:{settings.ami_port}"
+    if choice == "simulator":
+        extensions = " and ".join(u.extension for u in DEMO_USERS if u.extension)
+        return (
+            f"Calls arrive from the built-in AMI simulator ({where}, about "
+            f"{traffic.calls_per_minute:g} a minute, operators' extensions {extensions}); "
+            "--no-calls turns it off"
+        )
+    if choice == "configured":
+        return f"Calls arrive from the configured Asterisk AMI at {where}"
+    return "No calls: the AMI simulator is off (--no-calls)"
+
+
+async def run_demo(
+    settings: Settings,
+    *,
+    fresh: bool,
+    clients: int,
+    calls: bool = True,
+    traffic: DemoTraffic | None = None,
+) -> None:
     """Prepare `<var_dir>/demo/demo.db` (see the module docstring) and serve it until
-    cancelled."""
+    cancelled, with the calls `calls` and the settings choose (`demo_calls.choose_pbx`)."""
     path = demo_database_path(settings)
     if fresh:
         remove_demo_database(path)
     url = demo_database_url(settings)
+    traffic = traffic or DemoTraffic()
+    choice = choose_pbx(settings, calls=calls)
     started = time.perf_counter()
-    summary = await prepare_demo_database(url, clients=clients, now=SystemClock().now())
-    runner = await start(replace(settings, database_url=url, var_dir=demo_var_dir(settings)))
-    ready = time.perf_counter() - started
+    served = with_demo_callbacks(
+        replace(settings, database_url=url, var_dir=demo_var_dir(settings))
+    )
+    if choice == "none":
+        served = replace(served, ami_enabled=False)
+    database = await prepare_demo_database(url, served, clients=clients, now=SystemClock().now())
+    simulator: DemoSimulator | None = None
     try:
-        if summary is None:
-            print(f"KOMPAS demo: reusing {path} (--fresh rebuilds it)")
-        else:
-            print(
-                f"KOMPAS demo: created {path} with {summary.clients} clients "
-                f"({summary.legal} legal entities, {summary.individuals} individuals), "
-                f"{summary.contact_persons} contact persons and {summary.notes} notes"
-            )
-        print(f"Ready in {ready:.1f} s at http://{settings.http_host}:{settings.http_port}/")
-        print("Sign in as:")
-        print(logins_table())
-        print("Press Ctrl+C to stop.", flush=True)
-        await asyncio.Event().wait()
+        if choice == "simulator":
+            simulator, served = await start_simulator(served, database.callers, traffic)
+        runner = await start(served)
+        ready = time.perf_counter() - started
+        try:
+            _print_start(path, database.summary, settings, ready)
+            print(_calls_line(choice, served, traffic))
+            print("Sign in as:")
+            print(logins_table())
+            print("Press Ctrl+C to stop.", flush=True)
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
     finally:
-        await runner.cleanup()
+        if simulator is not None:
+            await simulator.stop()
+
+
+def _print_start(path: Path, summary: DemoSummary | None, settings: Settings, ready: float) -> None:
+    if summary is None:
+        print(f"KOMPAS demo: reusing {path} (--fresh rebuilds it)")
+    else:
+        print(
+            f"KOMPAS demo: created {path} with {summary.clients} clients "
+            f"({summary.legal} legal entities, {summary.individuals} individuals), "
+            f"{summary.contact_persons} contact persons, {summary.notes} notes "
+            f"and {summary.calls} calls of the past hours"
+        )
+    print(f"Ready in {ready:.1f} s at http://{settings.http_host}:{settings.http_port}/")
