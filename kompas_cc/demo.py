@@ -7,20 +7,23 @@ so only the first start pays for seeding.
 
 Seeding goes through the staff and clients services (the only writers of their tables; the
 clients in one batch, `clients.bulk`), so the demo data passes the same validation as typed
-data, in one unit of work: a seeding that
-fails leaves no half-filled database behind, and the next start simply tries again.
+data, in one unit of work: a seeding that fails leaves no half-filled database behind, and
+the next start simply tries again.
 
 Calls come from the built-in AMI simulator unless `--no-calls` is given or the settings
 name an exchange of their own (the rule is in `kompas_cc.demo_calls`); a new database also
-gets the calls of the past hours. The simulator starts before the web server (binding a
+gets the calls of the past hours, replayed in the background once the server is up (a demo
+stopped within that second or two keeps the calls stored so far). The simulator starts before the web server (binding a
 loopback port takes a millisecond) and stops after it, so the server never sees it vanish.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -53,6 +56,7 @@ from kompas_cc.demo_data import (
     DEMO_PASSWORD,
     DEMO_USERS,
     STATUSES,
+    DemoClient,
     NodePath,
     classifier_paths,
     generate_clients,
@@ -62,6 +66,8 @@ from kompas_cc.server import start
 from kompas_cc.settings import Settings
 from kompas_cc.staff import service as staff_service
 from kompas_cc.staff.passwords import hash_password
+
+logger = logging.getLogger(__name__)
 
 DEMO_DB_NAME = "demo.db"
 #: The region phones are typed for; the demo data is Russian whatever the settings say.
@@ -159,14 +165,19 @@ async def _create_classifier(uow: UnitOfWork, admin: Actor) -> dict[NodePath, in
 
 
 async def seed_demo(
-    uow_factory: UowFactory, *, clients: int, now: datetime, seed: int = DEFAULT_SEED
+    uow_factory: UowFactory,
+    *,
+    clients: int,
+    now: datetime,
+    seed: int = DEFAULT_SEED,
+    generated: Sequence[DemoClient] | None = None,
 ) -> DemoSummary:
     """Create the demo users, statuses, classifier and `clients` clients in one transaction.
 
     The database must be migrated and empty (see `needs_seed`): the logins would clash.
     Clients are created as of `now` minus their age, so the dossier has a history.
     """
-    demo_clients = generate_clients(clients, seed)
+    demo_clients = generated if generated is not None else generate_clients(clients, seed)
     context = {"region": DEMO_REGION}
     async with uow_factory() as uow:
         actors = await _create_users(uow, now)
@@ -219,13 +230,18 @@ async def seed_demo(
 
 
 async def ensure_demo(
-    uow_factory: UowFactory, *, clients: int, now: datetime, seed: int = DEFAULT_SEED
+    uow_factory: UowFactory,
+    *,
+    clients: int,
+    now: datetime,
+    seed: int = DEFAULT_SEED,
+    generated: Sequence[DemoClient] | None = None,
 ) -> DemoSummary | None:
     """Seed a new database; leave one that has users alone (None then)."""
     async with uow_factory() as uow:
         if not await needs_seed(uow):
             return None
-    return await seed_demo(uow_factory, clients=clients, now=now, seed=seed)
+    return await seed_demo(uow_factory, clients=clients, now=now, seed=seed, generated=generated)
 
 
 async def prepare_demo_database(
@@ -243,8 +259,11 @@ async def prepare_demo_database(
     try:
         sessions = create_session_factory(engine)
         uow_factory = make_uow_factory(sessions, Bus())
-        summary = await ensure_demo(uow_factory, clients=clients, now=now, seed=seed)
-        numbers = await caller_numbers(uow_factory, generate_clients(clients, seed))
+        generated = generate_clients(clients, seed)
+        summary = await ensure_demo(
+            uow_factory, clients=clients, now=now, seed=seed, generated=generated
+        )
+        numbers = await caller_numbers(uow_factory, generated)
         if summary is not None and history is not None:
             calls = await replay_history(sessions, settings, numbers, now, history)
             summary = replace(summary, calls=calls)
@@ -299,13 +318,21 @@ async def run_demo(
     )
     if choice == "none":
         served = replace(served, ami_enabled=False)
-    database = await prepare_demo_database(url, served, clients=clients, now=SystemClock().now())
+    now = SystemClock().now()
+    # The past hours' calls are filled in once the server is up: the first page need not
+    # wait for them (they appear in the call log within a second or two).
+    database = await prepare_demo_database(url, served, clients=clients, now=now, history=None)
     simulator: DemoSimulator | None = None
+    history: asyncio.Task[None] | None = None
     try:
         if choice == "simulator":
             simulator, served = await start_simulator(served, database.callers, traffic)
         runner = await start(served)
         ready = time.perf_counter() - started
+        if database.summary is not None:
+            history = asyncio.get_running_loop().create_task(
+                _fill_history(url, served, database.callers, now)
+            )
         try:
             _print_start(path, database.summary, settings, ready)
             print(_calls_line(choice, served, traffic))
@@ -314,10 +341,27 @@ async def run_demo(
             print("Press Ctrl+C to stop.", flush=True)
             await asyncio.Event().wait()
         finally:
+            if history is not None:
+                history.cancel()
+                await asyncio.gather(history, return_exceptions=True)
             await runner.cleanup()
     finally:
         if simulator is not None:
             await simulator.stop()
+
+
+async def _fill_history(
+    url: str, settings: Settings, callers: Sequence[str], now: datetime
+) -> None:
+    """Replay the calls of the hours before `now` into a new demo database (see HISTORY)."""
+    engine = create_engine(url)
+    try:
+        stored = await replay_history(create_session_factory(engine), settings, callers, now)
+        logger.info("demo: %d calls of the past hours added to the call log", stored)
+    except Exception:
+        logger.exception("demo: the past hours' calls could not be added")
+    finally:
+        await engine.dispose()
 
 
 def _print_start(path: Path, summary: DemoSummary | None, settings: Settings, ready: float) -> None:
@@ -327,7 +371,7 @@ def _print_start(path: Path, summary: DemoSummary | None, settings: Settings, re
         print(
             f"KOMPAS demo: created {path} with {summary.clients} clients "
             f"({summary.legal} legal entities, {summary.individuals} individuals), "
-            f"{summary.contact_persons} contact persons, {summary.notes} notes "
-            f"and {summary.calls} calls of the past hours"
+            f"{summary.contact_persons} contact persons and {summary.notes} notes; "
+            "the past hours' calls are being added to the call log"
         )
     print(f"Ready in {ready:.1f} s at http://{settings.http_host}:{settings.http_port}/")
