@@ -13,8 +13,9 @@ the next start simply tries again.
 Calls come from the built-in AMI simulator unless `--no-calls` is given or the settings
 name an exchange of their own (the rule is in `kompas_cc.demo_calls`); a new database also
 gets the calls of the past hours, replayed in the background once the server is up (a demo
-stopped within that second or two keeps the calls stored so far). The simulator starts before the web server (binding a
-loopback port takes a millisecond) and stops after it, so the server never sees it vanish.
+stopped within that second or two keeps the calls stored so far). The simulator starts
+before the web server (binding a loopback port takes a millisecond) and stops after it, so
+the server never sees it vanish.
 """
 
 from __future__ import annotations
@@ -61,11 +62,12 @@ from kompas_cc.demo_data import (
     classifier_paths,
     generate_clients,
 )
-from kompas_cc.demo_pbx import DemoSimulator, DemoTraffic
+from kompas_cc.demo_pbx import DemoTraffic
 from kompas_cc.server import start
 from kompas_cc.settings import Settings
 from kompas_cc.staff import service as staff_service
 from kompas_cc.staff.passwords import hash_password
+from kompas_cc.telephony.simulator import AmiSimulator
 
 logger = logging.getLogger(__name__)
 
@@ -322,7 +324,7 @@ async def run_demo(
     # The past hours' calls are filled in once the server is up: the first page need not
     # wait for them (they appear in the call log within a second or two).
     database = await prepare_demo_database(url, served, clients=clients, now=now, history=None)
-    simulator: DemoSimulator | None = None
+    simulator: AmiSimulator | None = None
     history: asyncio.Task[None] | None = None
     try:
         if choice == "simulator":

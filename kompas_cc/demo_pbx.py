@@ -17,10 +17,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from kompas_cc.demo_data import DEMO_USERS
-from kompas_cc.telephony.simulator import AmiSimulator
+from kompas_cc.telephony.simulator import ControlFactory
 from kompas_cc.telephony.simulator_config import Operator, Timings, TrafficConfig
 from kompas_cc.telephony.simulator_control import CallControl
 from kompas_cc.telephony.simulator_dial import is_outside_number
@@ -32,8 +31,8 @@ from kompas_cc.telephony.simulator_wire import Frame
 __all__ = [
     "DEMO_TIMINGS",
     "DemoCallers",
-    "DemoSimulator",
     "DemoTraffic",
+    "demo_control",
     "demo_traffic_config",
     "generate_demo_traffic",
 ]
@@ -178,21 +177,13 @@ class DemoCallControl(CallControl):
         return [self.callers.rewrite(event) for event in super().core_show_channels(frame)]
 
 
-class DemoSimulator(AmiSimulator):
-    """The AMI simulator whose calls come from the demo's clients (see the module docstring)."""
+def demo_control(callers: DemoCallers) -> ControlFactory:
+    """The simulator's call control with the demo's callers (AmiSimulator's `control`)."""
 
-    def __init__(self, *, callers: DemoCallers, **options: Any) -> None:
-        self.callers = callers  # read by _new_control, which the base __init__ calls
-        super().__init__(**options)
+    def build(config: TrafficConfig, seed: int, now: float) -> CallControl:
+        return DemoCallControl(config, seed, now, callers)
 
-    def _new_control(self) -> CallControl:
-        # The simulator builds its call control here (at start and on reset()); the
-        # simulator has no option for the numbers of its callers, so the demo's control
-        # comes in through this one seam.
-        control = DemoCallControl(self.config, self.seed, self.now, self.callers)
-        if self._traffic:
-            control.start_traffic()
-        return control
+    return build
 
 
 def generate_demo_traffic(

@@ -95,6 +95,10 @@ class _Session:
             self.writer.close()
 
 
+#: Builds the call control of a simulator: (traffic config, seed, simulated now) -> control.
+ControlFactory = Callable[[TrafficConfig, int, float], CallControl]
+
+
 class AmiSimulator:
     def __init__(
         self,
@@ -110,7 +114,11 @@ class AmiSimulator:
         autorun: bool = True,
         traffic: bool = False,
         ami_version: str = AMI_VERSION,
+        control: ControlFactory | None = None,
     ) -> None:
+        """`control` builds the call control (default: CallControl) from the traffic config,
+        the seed and the simulated time: a site with calls of its own (the demo's callers)
+        plugs in here."""
         if speed <= 0:
             raise ValueError(f"speed must be positive, got {speed}")
         self.username, self._secret = username, secret
@@ -126,6 +134,7 @@ class AmiSimulator:
         self._origin_sim = self._origin_real.timestamp()
         self._manual_now = self._origin_sim
         self._traffic = traffic
+        self._control_factory: ControlFactory = control or CallControl
         self.control = self._new_control()
         self._sessions: set[_Session] = set()
         self._session_numbers = itertools.count(1)
@@ -203,7 +212,7 @@ class AmiSimulator:
         return sum(1 for session in self._sessions if session.authenticated and session.open)
 
     def _new_control(self) -> CallControl:
-        control = CallControl(self.config, self.seed, self.now)
+        control = self._control_factory(self.config, self.seed, self.now)
         if self._traffic:
             control.start_traffic()
         return control
