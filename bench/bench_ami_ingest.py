@@ -49,13 +49,15 @@ from kompas_cc.telephony.amilink import AmiConfig
 from kompas_cc.telephony.calls import CallTracker
 from kompas_cc.telephony.ingest import CallIngest
 from kompas_cc.telephony.simulator import AmiSimulator
-from kompas_cc.telephony.simulator_config import TrafficConfig
+from kompas_cc.telephony.simulator_config import Operator, TrafficConfig
 from kompas_cc.telephony.simulator_traffic import generate_traffic
 from kompas_cc.telephony.simulator_wire import encode_frame
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TRUNKS = ("PJSIP/trunk-*",)
 USER, SECRET = "bench", "bench-secret"
+#: Calls arriving per minute in the steady mode (see `steady`).
+STEADY_CALLS_PER_MINUTE = 80.0
 
 
 def stream(events: int, calls_per_minute: float = 600.0, seed: int = 1) -> list[dict[str, str]]:
@@ -265,8 +267,13 @@ async def steady(url: str, seconds: float) -> tuple[float, float, int]:
     uows = make_uow_factory(create_session_factory(engine), Bus())
     tracker = CallTracker(trunk_patterns=TRUNKS)
     ingest = CallIngest(uows, SystemClock(), tracker)
-    # Calls last about a minute and a half on average: 140 calls a minute keep ~200 going.
-    config = TrafficConfig(calls_per_minute=140, trunk_lines=1000)
+    # 200 calls going at once need people to talk to: a site of 260 operators, so that calls
+    # are answered rather than abandoned in a queue. Talks last about two and a half minutes
+    # on average (log-normal, median 2 min) plus ringing: 80 calls a minute keep ~200 going.
+    operators = tuple(Operator(str(2000 + n), f"Оператор {n}") for n in range(260))
+    config = TrafficConfig(
+        calls_per_minute=STEADY_CALLS_PER_MINUTE, trunk_lines=1000, operators=operators
+    )
     async with AmiSimulator(username=USER, secret=SECRET, config=config, traffic=True) as sim:
         link = AmiConnection(
             AmiConfig("127.0.0.1", sim.port, USER, SECRET), clock=SystemClock(), sink=ingest.accept

@@ -45,6 +45,9 @@ from kompas_cc.organizer import calendar_handlers as organizer_calendar_handlers
 from kompas_cc.organizer import contact_handlers as organizer_contact_handlers
 from kompas_cc.organizer import contacts as organizer_contacts
 from kompas_cc.organizer import digest as organizer_digest
+from kompas_cc.organizer import file_api as organizer_file_api
+from kompas_cc.organizer import file_handlers as organizer_file_handlers
+from kompas_cc.organizer import file_subscribers as organizer_file_subscribers
 from kompas_cc.organizer import handlers as organizer_handlers
 from kompas_cc.organizer import jobs as organizer_jobs
 from kompas_cc.organizer import meeting_api as organizer_meeting_api
@@ -119,12 +122,14 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
     timeline.register({"contact", "planned_contact"}, organizer_contacts.timeline_source)
     timeline.register({"meeting"}, organizer_meetings.timeline_source)
     app[organizer_handlers.POLICY] = OrganizerPolicy(clients=app[clients_handlers.POLICY])
+    organizer_file_subscribers.register(bus, app[organizer_handlers.POLICY].uploads)
     app[organizer_plan_handlers.CALENDAR] = WorkCalendar.from_settings(
         settings.plan_holidays, settings.plan_working_weekends
     )
     app[keys.PANELS] = PanelRegistry()
     organizer_handlers.register_panels(app)
     organizer_meeting_handlers.register_panels(app)
+    organizer_file_handlers.register_panels(app)
     setup_templates(app)
     # The "Dial" button beside phone numbers (telephony's click-to-call) shows when AMI is on.
     aiohttp_jinja2.get_env(app).globals["click_to_call"] = settings.ami_enabled
@@ -196,6 +201,8 @@ def build_app(settings: Settings, *, clock: Clock | None = None) -> web.Applicat
         organizer_meeting_api.routes,
         organizer_plan_handlers.routes,
         organizer_plan_api.routes,
+        organizer_file_handlers.routes,
+        organizer_file_api.routes,
         ws.routes,
     ):
         app.add_routes(table.table)

@@ -3,7 +3,6 @@ the client's own timeline entries."""
 
 from __future__ import annotations
 
-import mimetypes
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -23,13 +22,11 @@ from kompas_cc.clients.schemas import (
 )
 from kompas_cc.clients.service import add_contacts, email_out, phone_out, search_text
 from kompas_cc.clients.timeline import TimelineEntry, TimelineWindow
+from kompas_cc.core import uploads
 from kompas_cc.core.actor import Actor
 from kompas_cc.core.errors import NotFound, ValidationFailed
+from kompas_cc.core.uploads import BadUpload as BadUpload  # the handlers catch it here
 from kompas_cc.db.uow import UnitOfWork
-
-
-class BadUpload(ValidationFailed):
-    error_id = "bad-upload"
 
 
 async def list_contact_persons(
@@ -172,17 +169,9 @@ async def list_notes(
 
 def check_upload(policy: ClientsPolicy, filename: str, size: int) -> str:
     """The content type of an acceptable upload, judged by its name; else a clear error."""
-    if size > policy.upload_max_bytes:
-        limit_mb = policy.upload_max_bytes / (1024 * 1024)
-        raise BadUpload(
-            "The file is larger than the upload limit", fields={"file": f"{limit_mb:g} MB"}
-        )
-    if size == 0:
-        raise BadUpload("The file is empty", fields={"file": "empty"})
-    content_type, _ = mimetypes.guess_type(filename)
-    if content_type is None or content_type not in policy.upload_allowed_types:
-        raise BadUpload("Files of this type are not accepted", fields={"file": "type not accepted"})
-    return content_type
+    return uploads.check_upload(
+        policy.upload_max_bytes, policy.upload_allowed_types, filename, size
+    )
 
 
 async def add_file(

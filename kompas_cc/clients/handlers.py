@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from typing import Any, NoReturn
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -24,6 +24,7 @@ from kompas_cc.clients.schemas import (
 from kompas_cc.clients.timeline import TimelineRegistry, TimelineWindow
 from kompas_cc.core.actor import STAFF_ROLES, Role
 from kompas_cc.core.errors import KompasError, ValidationFailed
+from kompas_cc.core.uploads import attachment_header
 from kompas_cc.core.validation import validate_model
 from kompas_cc.webapp import context as ctx
 from kompas_cc.webapp import keys
@@ -339,14 +340,9 @@ async def client_file_download(request: web.Request) -> web.StreamResponse:
         )
     response = web.FileResponse(path)
     response.content_type = meta.content_type
-    response.headers["Content-Disposition"] = _disposition(meta.filename)
+    response.headers["Content-Disposition"] = attachment_header(meta.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def _disposition(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @routes.post(f"/clients/{CLIENT_ID}/categories", roles=STAFF_ROLES, name="client_categories")

@@ -12,6 +12,9 @@ admin. A contact is changed by its maker and its author, a manager of the team, 
 
 Discussing (comments now, the web chat and the Telegram bot later) is
 `organizer.service.may_discuss`: the author and the executors, nobody else.
+
+Files. Whoever may discuss a task attaches files to it, and so do the managers and admins
+who see it. A file is deleted by its uploader, the task's author or an admin.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy import ColumnElement, or_
 from kompas_cc.clients import service as clients_service
 from kompas_cc.clients.access import ClientsPolicy
 from kompas_cc.core.actor import Actor, Role
+from kompas_cc.core.uploads import UploadRules
 from kompas_cc.organizer import repo
 from kompas_cc.organizer.models import Contact, Task
 
@@ -35,6 +39,12 @@ class OrganizerPolicy:
     """Settings the organizer needs, as plain values."""
 
     clients: ClientsPolicy = field(default_factory=ClientsPolicy)
+
+    @property
+    def uploads(self) -> UploadRules:
+        """Task files obey the same upload settings as the clients' files."""
+        rules = self.clients
+        return UploadRules(rules.uploads_dir, rules.upload_max_bytes, rules.upload_allowed_types)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +101,15 @@ def may_delete_task(actor: Actor, author_id: int, executor_role: str | None) -> 
     if actor.role is Role.ADMIN or actor.id == author_id:
         return True
     return actor.role is Role.MANAGER and executor_role in TEAM_ROLES
+
+
+def may_attach_file(actor: Actor, discusses: bool) -> bool:
+    """For a task the actor sees; `discusses` is `service.may_discuss` for the actor."""
+    return discusses or actor.role in (Role.ADMIN, Role.MANAGER)
+
+
+def may_delete_file(actor: Actor, uploader_id: int, author_id: int) -> bool:
+    return actor.role is Role.ADMIN or actor.id in (uploader_id, author_id)
 
 
 def may_change_contact(actor: Actor, user_id: int, author_id: int, user_role: str | None) -> bool:

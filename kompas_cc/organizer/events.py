@@ -54,6 +54,15 @@ class TaskCommented(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class TaskFilesDeleted(Event):
+    """Files of a task were deleted (one by hand, or all with their task); `storage_keys`
+    name their stored contents, removed from disk once this is published."""
+
+    task_id: int
+    storage_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ContactPlanned(Event):
     """A contact with a client was planned."""
 

@@ -1,5 +1,5 @@
-"""Tables of the organizer: tasks (with members, checklist, comments), contacts with clients,
-reminders on either, each user's default reminders and calendar feed."""
+"""Tables of the organizer: tasks (with members, checklist, comments, files), contacts with
+clients, reminders on either, each user's default reminders and calendar feed."""
 
 from __future__ import annotations
 
@@ -90,6 +90,22 @@ class TaskComment(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class TaskFile(Base):
+    """A file attached to a task. The content is kept under the uploads directory by its
+    random `storage_key`; `name` is the name it was uploaded with."""
+
+    __tablename__ = "task_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Contact(Base):

@@ -36,6 +36,7 @@ from kompas_cc.organizer.models import (
     ReminderDefault,
     Task,
     TaskComment,
+    TaskFile,
     TaskMember,
 )
 
@@ -198,6 +199,27 @@ async def list_checklist(session: AsyncSession, task_id: int) -> list[ChecklistI
         .order_by(ChecklistItem.position, ChecklistItem.id)
     )
     return list(result.scalars())
+
+
+async def list_task_files(session: AsyncSession, task_id: int) -> list[TaskFile]:
+    result = await session.execute(
+        select(TaskFile)
+        .where(TaskFile.task_id == task_id)
+        .order_by(TaskFile.uploaded_at, TaskFile.id)
+    )
+    return list(result.scalars())
+
+
+async def count_task_files(session: AsyncSession, task_ids: Collection[int]) -> dict[int, int]:
+    """How many files each of the tasks has (tasks without files are left out)."""
+    if not task_ids:
+        return {}
+    result = await session.execute(
+        select(TaskFile.task_id, func.count())
+        .where(TaskFile.task_id.in_(task_ids))
+        .group_by(TaskFile.task_id)
+    )
+    return {task_id: count for task_id, count in result.all()}
 
 
 async def list_comments(session: AsyncSession, task_id: int) -> list[TaskComment]:

@@ -269,6 +269,20 @@ class CommentOut(BaseModel):
     created_at: datetime
 
 
+class TaskFileOut(BaseModel):
+    """A file of a task; its content is at GET /api/v1/tasks/{task_id}/files/{id}."""
+
+    id: int
+    task_id: int
+    name: str
+    content_type: str
+    size: int
+    uploader_id: int
+    uploader: str
+    uploaded_at: datetime
+    may_delete: bool
+
+
 class ReminderOut(BaseModel):
     """`fires_at` is when it goes off (None while its task has no due time)."""
 
@@ -327,6 +341,7 @@ class TaskBrief(BaseModel):
     client_id: int | None
     client: str | None
     repeats: bool
+    files: int = 0
 
 
 class TaskPage(BaseModel):

@@ -27,6 +27,7 @@ from kompas_cc.organizer.events import (
     TaskCommented,
     TaskCreated,
     TaskDeleted,
+    TaskFilesDeleted,
     TaskStatusChanged,
     TaskUpdated,
 )
@@ -192,6 +193,7 @@ def _overdue(task: Task, now: datetime) -> bool:
 async def task_briefs(uow: UnitOfWork, tasks: Sequence[Task], now: datetime) -> list[TaskBrief]:
     people = await repo.user_rows(uow.session, [t.executor_id for t in tasks])
     clients = await repo.client_names(uow.session, [t.client_id for t in tasks])
+    files = await repo.count_task_files(uow.session, [t.id for t in tasks])
     return [
         TaskBrief(
             id=t.id,
@@ -206,6 +208,7 @@ async def task_briefs(uow: UnitOfWork, tasks: Sequence[Task], now: datetime) -> 
             client_id=t.client_id,
             client=clients.get(t.client_id) if t.client_id else None,
             repeats=t.rrule is not None,
+            files=files.get(t.id, 0),
         )
         for t in tasks
     ]
@@ -465,16 +468,20 @@ async def set_status(
 
 
 async def delete_task(uow: UnitOfWork, actor: Actor, policy: OrganizerPolicy, task_id: int) -> None:
-    """Delete a task with its checklist, comments and reminders; its pending jobs are
-    cancelled, and a reminder job that runs anyway finds no task and does nothing."""
+    """Delete a task with its checklist, comments, files and reminders; its pending jobs
+    are cancelled, and a reminder job that runs anyway finds no task and does nothing. The
+    files' contents leave the disk once the deletion is committed (TaskFilesDeleted)."""
     task = await require_task(uow, access.viewer_of(actor, policy), task_id)
     executor = (await repo.user_rows(uow.session, [task.executor_id])).get(task.executor_id)
     if not access.may_delete_task(actor, task.author_id, executor.role if executor else None):
         raise Forbidden("Only the author, a manager of the team or an admin deletes a task")
     await scheduler.cancel(uow, reminders.task_prefix(task.id))
+    stored = tuple(f.storage_key for f in await repo.list_task_files(uow.session, task.id))
     await uow.session.delete(task)
     await uow.session.flush()
     uow.emit(TaskDeleted(task_id, actor.id))
+    if stored:
+        uow.emit(TaskFilesDeleted(task_id, stored))
 
 
 # -- comments ----------------------------------------------------------------------------

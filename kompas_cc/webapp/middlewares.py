@@ -9,6 +9,7 @@ import time
 from urllib.parse import quote
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler
 
 from kompas_cc.core.actor import Actor
@@ -99,6 +100,10 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         return error_response(request, exc.status, "http-error", exc.reason)
     except KompasError as exc:
         return error_response(request, exc.status, exc.error_id, exc.message, exc.fields)
+    except HttpProcessingError:
+        # A body aiohttp cannot parse (a broken multipart part header, say): the sender's fault.
+        message = gettext(request, "The request's body could not be read")
+        return error_response(request, 400, "bad-request", message)
     except Exception:
         logger.exception("request %s %s failed", request.method, request.path)
         message = gettext(request, "Something went wrong on our side; it has been logged")

@@ -77,8 +77,23 @@ def _operation(spec: RouteSpec, path_params: list[str], components: dict[str, An
                 "application/json": {"schema": _schema_ref(spec.body, components, "validation")}
             },
         }
+    if spec.upload is not None:
+        form = {
+            "type": "object",
+            "required": [spec.upload],
+            "properties": {spec.upload: {"type": "string", "format": "binary"}},
+        }
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": form}},
+        }
     responses: dict[str, Any] = {}
-    if spec.response is not None:
+    if spec.binary:
+        responses[str(spec.status)] = {
+            "description": "The file's content",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    elif spec.response is not None:
         ref = _schema_ref(spec.response, components, "serialization")
         schema = {"type": "array", "items": ref} if spec.response_list else ref
         responses[str(spec.status)] = {

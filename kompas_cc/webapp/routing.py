@@ -42,6 +42,10 @@ class RouteSpec:
     tag: str = ""
     #: Error statuses beyond the usual ones the route may answer (503 when a peer is down).
     errors: tuple[int, ...] = ()
+    #: The file field of a multipart/form-data body the route takes instead of JSON.
+    upload: str | None = None
+    #: The route answers with a file's own bytes (of its own media type), not with JSON.
+    binary: bool = False
 
 
 def spec_of(handler: Any) -> RouteSpec | None:
@@ -69,6 +73,8 @@ class Routes:
         response_list: bool = False,
         status: int = 200,
         errors: Collection[int] = (),
+        upload: str | None = None,
+        binary: bool = False,
     ) -> Callable[[H], H]:
         spec = RouteSpec(
             roles=None if roles is None else frozenset(roles),
@@ -80,6 +86,8 @@ class Routes:
             status=status,
             tag=self._tag,
             errors=tuple(sorted(errors)),
+            upload=upload,
+            binary=binary,
         )
 
         def register(handler: H) -> H:

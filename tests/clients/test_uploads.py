@@ -53,3 +53,24 @@ async def test_api_files_are_listed_only_when_accepted(client: TestClient[Any, A
     card = await (await client.get(f"/clients/{cid}")).text()
     assert "ok.txt" in card
     assert "bad.exe" not in card.split('id="files"')[1]
+
+
+async def test_a_broken_multipart_body_is_a_clear_400_not_a_crash(
+    client: TestClient[Any, Any],
+) -> None:
+    await login(client, "maria")
+    created = await post_form(client, "/clients/new", {"kind": "legal", "name": "ООО «Лютик»"})
+    cid = int(created.headers["Location"].rsplit("/", 1)[1])
+    body = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n'
+        + csrf_of(client).encode()
+        + b"\r\n--XyZ\r\nContent-Disposition form-data broken header\r\n\r\nabc\r\n--XyZ--\r\n"
+    )
+    response = await client.post(
+        f"/clients/{cid}/files",
+        data=body,
+        headers={"Content-Type": "multipart/form-data; boundary=XyZ"},
+        allow_redirects=False,
+    )
+    assert response.status == 400
+    assert "Не удалось прочитать" in await response.text()
