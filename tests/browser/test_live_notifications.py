@@ -4,37 +4,19 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from aiohttp import web
-from conftest import IN_CI, PASSWORD
+from conftest import PASSWORD
 from notifications.support import notify_user
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from kompas_cc.core.actor import Actor
 from kompas_cc.webapp.ws import HUB
 
 pytestmark = pytest.mark.browser
 CONNECT_TIMEOUT_S = 10.0
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    executable = os.environ.get("KOMPAS_CHROMIUM") or shutil.which("chromium")
-    if executable is None:
-        if IN_CI:
-            pytest.fail("Chromium is required under CI=true (apt-get install chromium)")
-        pytest.skip("Chromium is not installed (scripts/install-test-deps.sh installs it)")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=executable, headless=True)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 async def _sockets(app: web.Application, user_id: int, count: int) -> None:

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from aiohttp import web
-from conftest import IN_CI, PASSWORD
-from playwright.async_api import Browser, Page, async_playwright
+from conftest import PASSWORD
+from playwright.async_api import Browser, Page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    executable = os.environ.get("KOMPAS_CHROMIUM") or shutil.which("chromium")
-    if executable is None:
-        if IN_CI:
-            pytest.fail("Chromium is required under CI=true (apt-get install chromium)")
-        pytest.skip("Chromium is not installed (scripts/install-test-deps.sh installs it)")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=executable, headless=True)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 async def _api(session: Any, method: str, url: str, token: str, **kw: Any) -> Any:

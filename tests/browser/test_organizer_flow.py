@@ -11,18 +11,15 @@ move, as a real timer would wake it.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import shutil
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
-from conftest import IN_CI, PASSWORD
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from conftest import PASSWORD
+from playwright.async_api import Browser, BrowserContext, Page
 
 from kompas_cc.app import build_app
 from kompas_cc.core.actor import Actor
@@ -43,21 +40,6 @@ WEEK = {
     "20.01.2026": ("10:00\nЗадача\nОтправить договор «Ромашке»\n· Анна Смирнова",),
     "21.01.2026": ("12:00\nВстреча\nООО «Лютик»\n· Борис Иванов",),
 }
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    executable = os.environ.get("KOMPAS_CHROMIUM") or shutil.which("chromium")
-    if executable is None:
-        if IN_CI:
-            pytest.fail("Chromium is required under CI=true (apt-get install chromium)")
-        pytest.skip("Chromium is not installed (scripts/install-test-deps.sh installs it)")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=executable, headless=True)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 async def _clients(base: str) -> dict[str, int]:
