@@ -60,8 +60,11 @@ USER, SECRET = "bench", "bench-secret"
 STEADY_CALLS_PER_MINUTE = 80.0
 
 
-def stream(events: int, calls_per_minute: float = 600.0, seed: int = 1) -> list[dict[str, str]]:
-    """At least `events` AMI events of generated traffic, in order."""
+def stream(
+    events: int, calls_per_minute: float = 600.0, seed: int = 1, *, whole_calls: bool = False
+) -> list[dict[str, str]]:
+    """`events` AMI events of generated traffic, in order; with `whole_calls`, at least that
+    many and every call to its end (a cut stream leaves its last calls in progress)."""
     frames: list[dict[str, str]] = []
     start, hour = START, 0
     while len(frames) < events:
@@ -69,7 +72,7 @@ def stream(events: int, calls_per_minute: float = 600.0, seed: int = 1) -> list[
         chunk = generate_traffic(config, start + timedelta(hours=hour), timedelta(minutes=10), seed)
         frames.extend(dict(frame) for frame in chunk)
         hour, seed = hour + 1, seed + 1
-    return frames[:events] if len(frames) > events else frames
+    return frames if whole_calls else frames[:events]
 
 
 async def _until(condition: Any, timeout_s: float) -> None:
@@ -240,7 +243,7 @@ async def memory(url: str, total: int, chunk: int) -> list[tuple[int, float, int
         ingest.start()
         await _until(lambda: link.status.connected, 10)
         while done < total:
-            frames = stream(chunk, seed=seed)
+            frames = stream(chunk, seed=seed, whole_calls=True)
             seed += 50
             before = link.status.events_received
             await sim.replay(frames)
