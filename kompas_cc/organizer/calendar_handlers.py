@@ -148,6 +148,11 @@ def feed_entries(items: list[AgendaItem], locale: str, base: str, todo: bool) ->
             )
             summary = item.title
             description = item.client or ""
+        elif item.kind == "meeting":
+            start = item.at or item.day
+            end = item.until or (item.at + timedelta(minutes=60) if item.at else start)
+            summary = f"{trans.gettext('Staff meeting')}: {item.title}"
+            description = item.client or ""
         else:
             start = item.at or item.day
             length = 60 if item.contact_kind in ("meeting", "visit") else 30
@@ -171,6 +176,8 @@ def feed_entries(items: list[AgendaItem], locale: str, base: str, todo: bool) ->
 
 
 def _ical_status(item: AgendaItem, todo: bool) -> str:
+    if item.kind == "meeting" and item.status == "cancelled":
+        return "CANCELLED"
     if not (todo and item.kind == "task"):
         return "CONFIRMED"
     return "IN-PROCESS" if item.status == "in_progress" else "NEEDS-ACTION"

@@ -2,8 +2,8 @@
 
 The token in the address is the only credential (a phone calendar cannot log in), so it
 is long and random, and regenerating it on the profile page revokes the old address at
-once. The feed holds the user's open tasks with a due date and their planned contacts,
-from FEED_PAST_DAYS ago to FEED_FUTURE_DAYS ahead.
+once. The feed holds the user's open tasks with a due date, their planned contacts and the
+meetings they organise or take part in, from FEED_PAST_DAYS ago to FEED_FUTURE_DAYS ahead.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from kompas_cc.core.actor import Actor
+from kompas_cc.core.actor import Actor, Role
 from kompas_cc.db.uow import UnitOfWork
-from kompas_cc.organizer import agenda, repo
+from kompas_cc.organizer import agenda, meeting_calendar, repo
 from kompas_cc.organizer.models import CalendarFeed
 from kompas_cc.organizer.schemas import OPEN_STATUSES, AgendaItem
 from kompas_cc.organizer.timing import local_day
@@ -97,4 +97,6 @@ async def feed_for(uow: UnitOfWork, token: str, now: datetime) -> FeedData | Non
         limit=MAX_FEED_ITEMS,
     )
     items = await agenda.items_of(uow, tasks, contacts, zone, now)
+    owner = Actor(id=user.id, login="", name=user.name, role=Role(user.role))
+    items += await meeting_calendar.agenda_items(uow, owner, [user.id], start, end, zone)
     return FeedData(owner=user.name, locale=user.locale, timezone=user.timezone, items=items)

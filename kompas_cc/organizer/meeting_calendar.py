@@ -44,6 +44,7 @@ async def agenda_items(
             title=m.title,
             at=m.starts_at,
             day=local_day(m.starts_at, zone),
+            until=m.ends_at,
             status=m.status,
             overdue=False,
             done=m.status == "held",

@@ -441,7 +441,8 @@ class ViewQuery(_In):
 class AgendaItem(BaseModel):
     """A task, a contact or a meeting as the calendar views and the feed show it.
 
-    `at` is its moment (None for an all-day task), `day` its day in the viewer's zone.
+    `at` is its moment (None for an all-day task), `day` its day in the viewer's zone,
+    `until` the end of a meeting.
     """
 
     kind: Literal["task", "contact", "meeting"]
@@ -449,6 +450,7 @@ class AgendaItem(BaseModel):
     title: str
     at: datetime | None
     day: date
+    until: datetime | None = None
     status: str
     overdue: bool
     done: bool
