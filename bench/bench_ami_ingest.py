@@ -49,7 +49,7 @@ from kompas_cc.telephony.amilink import AmiConfig
 from kompas_cc.telephony.calls import CallTracker
 from kompas_cc.telephony.ingest import CallIngest
 from kompas_cc.telephony.simulator import AmiSimulator
-from kompas_cc.telephony.simulator_config import Operator, TrafficConfig
+from kompas_cc.telephony.simulator_config import Operator, Timings, TrafficConfig
 from kompas_cc.telephony.simulator_traffic import generate_traffic
 from kompas_cc.telephony.simulator_wire import encode_frame
 
@@ -57,7 +57,7 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TRUNKS = ("PJSIP/trunk-*",)
 USER, SECRET = "bench", "bench-secret"
 #: Calls arriving per minute in the steady mode (see `steady`).
-STEADY_CALLS_PER_MINUTE = 80.0
+STEADY_CALLS_PER_MINUTE = 110.0
 
 
 def stream(
@@ -272,10 +272,16 @@ async def steady(url: str, seconds: float) -> tuple[float, float, int]:
     ingest = CallIngest(uows, SystemClock(), tracker)
     # 200 calls going at once need people to talk to: a site of 260 operators, so that calls
     # are answered rather than abandoned in a queue. Talks last about two and a half minutes
-    # on average (log-normal, median 2 min) plus ringing: 80 calls a minute keep ~200 going.
+    # on average (log-normal, median 2 min) plus ringing and queueing: 110 calls a minute keep
+    # about 200 going.
     operators = tuple(Operator(str(2000 + n), f"Оператор {n}") for n in range(260))
+    # Asterisk reports RTCP statistics of each talking channel every 5 s (rtcp.conf's
+    # default): most of a real stream's volume at this load.
     config = TrafficConfig(
-        calls_per_minute=STEADY_CALLS_PER_MINUTE, trunk_lines=1000, operators=operators
+        calls_per_minute=STEADY_CALLS_PER_MINUTE,
+        trunk_lines=1000,
+        operators=operators,
+        timings=Timings(rtcp_interval_s=5.0),
     )
     async with AmiSimulator(username=USER, secret=SECRET, config=config, traffic=True) as sim:
         link = AmiConnection(

@@ -63,10 +63,15 @@ class Timings:
     talk_median_s: float = 120.0
     consult_median_s: float = 20.0
     patience_mean_s: float = 90.0
+    #: Asterisk reports RTP statistics (RTCPSent, RTCPReceived) of every bridged channel this
+    #: often while it talks; None: no reports (generated and recorded streams stay lean).
+    rtcp_interval_s: float | None = None
 
     def __post_init__(self) -> None:
         for item in fields(self):
-            _check_positive(item.name, getattr(self, item.name))
+            value = getattr(self, item.name)
+            if value is not None:
+                _check_positive(item.name, value)
 
     @staticmethod
     def _lognormal(rng: random.Random, median: float) -> float:

@@ -16,7 +16,7 @@ from kompas_cc.telephony.simulator_dial import is_outside_number
 from kompas_cc.telephony.simulator_model import CAUSE_NORMAL, Call, Channel, Event, Party, snapshot
 from kompas_cc.telephony.simulator_pbx import Pbx
 from kompas_cc.telephony.simulator_scenarios import OriginateRequest, originate
-from kompas_cc.telephony.simulator_traffic import Scheduler, arrivals, start_call
+from kompas_cc.telephony.simulator_traffic import Scheduler, arrivals, rtcp_reports, start_call
 from kompas_cc.telephony.simulator_transfers import (
     attended_transfer_by_features,
     blind_transfer_tail,
@@ -70,6 +70,9 @@ class CallControl:
 
     def start_traffic(self, until: float | None = None) -> None:
         self.scheduler.spawn(arrivals(self.scheduler, self.config, self.rng, until))
+        interval = self.config.timings.rtcp_interval_s
+        if interval is not None:
+            self.scheduler.spawn(rtcp_reports(self.pbx, interval))
 
     def start_call(self, kind: str) -> Call:
         return start_call(self.scheduler, self.config, self.rng, kind)

@@ -66,6 +66,7 @@ CAUSE_TEXT = {
 PRIVILEGE_CALL = "call,all"
 PRIVILEGE_DIALPLAN = "dialplan,all"
 PRIVILEGE_AGENT = "agent,all"
+PRIVILEGE_REPORTING = "reporting,all"
 
 
 @dataclass(eq=False)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import random
 import uuid
+import zlib
 
 from kompas_cc.telephony.simulator_model import (
     CAUSE_NORMAL,
     CAUSE_TEXT,
     PRIVILEGE_CALL,
     PRIVILEGE_DIALPLAN,
+    PRIVILEGE_REPORTING,
     UNKNOWN,
     Bridge,
     Call,
@@ -118,6 +120,14 @@ class Pbx:
             snapshot(channel),
             {"Extension": exten, "Application": app, "AppData": data},
         )
+
+    def rtcp_reports(self) -> None:
+        """One RTCPSent and one RTCPReceived for every channel in a bridge (media flowing)."""
+        for channel in list(self.channels.values()):
+            if channel.alive and channel.bridge is not None:
+                media = {"SSRC": f"0x{zlib.crc32(channel.uniqueid.encode()):08x}", "PT": "200(SR)"}
+                self.emit("RTCPSent", PRIVILEGE_REPORTING, snapshot(channel), media)
+                self.emit("RTCPReceived", PRIVILEGE_REPORTING, snapshot(channel), media)
 
     def varset(self, channel: Channel, variable: str, value: str) -> None:
         self.emit(

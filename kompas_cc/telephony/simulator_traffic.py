@@ -98,6 +98,14 @@ def start_call(scheduler: Scheduler, config: TrafficConfig, rng: random.Random, 
     return call
 
 
+def rtcp_reports(pbx: Pbx, interval: float) -> Scenario:
+    """Asterisk's RTCP statistics of every talking channel, every `interval` seconds, for as
+    long as the simulator runs (live traffic only: a generated stream would never end)."""
+    while True:
+        yield interval
+        pbx.rtcp_reports()
+
+
 def arrivals(
     scheduler: Scheduler, config: TrafficConfig, rng: random.Random, until: float | None
 ) -> Scenario:

@@ -631,6 +631,44 @@ async def test_autorun_plays_calls_in_accelerated_real_time() -> None:
     assert sim.channels() == []
 
 
+async def test_rtcp_reports_come_for_talking_channels_only_when_asked() -> None:
+    """Asterisk reports RTP statistics of every bridged channel; the simulator can too (live
+    traffic only), so that a load test sees a real stream's volume."""
+    quick = TrafficConfig(
+        mix=CERTAIN.mix,
+        timings=Timings(talk_median_s=20, ring_median_s=1, patience_mean_s=1e7, rtcp_interval_s=2),
+        calls_per_minute=0,
+    )
+    async with AmiSimulator(config=quick, speed=2000, seed=5, traffic=True) as sim:
+        ami = await AmiClient.connect(sim.port)
+        await ami.login()
+        sim.start_call("inbound_queue")
+        frames: list[Frame] = []
+        while sum(1 for f in frames if f.get("Event") == "Hangup") < 2:
+            frames.append(await ami.frame())
+        await ami.close()
+
+    names = [f.get("Event") for f in frames]
+    assert "RTCPSent" in names
+    assert "RTCPReceived" in names
+    for frame in frames:
+        if frame.get("Event") in ("RTCPSent", "RTCPReceived"):
+            channel = frame["Uniqueid"]
+            entered = next(
+                i
+                for i, f in enumerate(frames)
+                if f.get("Event") == "BridgeEnter" and f.get("Uniqueid") == channel
+            )
+            hung_up = next(
+                i
+                for i, f in enumerate(frames)
+                if f.get("Event") == "Hangup" and f.get("Uniqueid") == channel
+            )
+            assert entered < frames.index(frame) < hung_up
+    with pytest.raises(ValueError, match="rtcp_interval_s"):
+        Timings(rtcp_interval_s=0)
+
+
 # -- the traffic generator --------------------------------------------------------------
 
 
