@@ -11,16 +11,15 @@ vouches that the batch repeats no INN or phone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from kompas_cc.clients import repo
 from kompas_cc.clients.audit import record_change
 from kompas_cc.clients.classifier_service import check_nodes, placement_rows
 from kompas_cc.clients.events import ClientCreated, ClientPhonesChanged
 from kompas_cc.clients.models import Client, ClientNote, ContactPerson
 from kompas_cc.clients.schemas import ClientIn, ContactPersonIn, NoteIn
-from kompas_cc.clients.service import AUDITED_FIELDS, add_contacts, search_text
+from kompas_cc.clients.service import add_contacts, check_refs, new_client
 from kompas_cc.core.actor import Actor, Role
 from kompas_cc.core.errors import Forbidden, ValidationFailed
 from kompas_cc.db.uow import UnitOfWork
@@ -42,7 +41,7 @@ class NewClient:
     created_at: datetime
     node_ids: Sequence[int] = ()
     contact_persons: Sequence[ContactPersonIn] = ()
-    notes: Sequence[NewNote] = field(default_factory=tuple)
+    notes: Sequence[NewNote] = ()
 
 
 def _checked(items: Sequence[NewClient]) -> list[ClientIn]:
@@ -57,44 +56,18 @@ def _checked(items: Sequence[NewClient]) -> list[ClientIn]:
     return checked
 
 
-async def _check_refs(uow: UnitOfWork, batch: Sequence[ClientIn]) -> int | None:
-    """Check every status, manager and node the batch names; return the default status."""
-    statuses = await repo.list_statuses(uow.session)
-    status_ids = {s.id for s in statuses}
-    manager_ids = {d.manager_id for d in batch if d.manager_id}
-    known_managers = await repo.user_names(uow.session, manager_ids)
-    errors: dict[str, str] = {}
-    if any(d.status_id and d.status_id not in status_ids for d in batch):
-        errors["status_id"] = "No such status"
-    if manager_ids - set(known_managers):
-        errors["manager_id"] = "No such user"
-    if errors:
-        raise ValidationFailed("The client has invalid fields", fields=errors)
-    return next((s.id for s in statuses if s.is_default), None)
-
-
 def _new_client(item: NewClient, data: ClientIn, default_status_id: int | None) -> Client:
-    client = Client(
-        created_at=item.created_at, updated_at=item.created_at, created_by_id=item.creator.id
-    )
-    for name in AUDITED_FIELDS:
-        setattr(client, name, getattr(data, name))
-    if client.status_id is None:
-        client.status_id = default_status_id
-    if client.manager_id is None and item.creator.role is Role.MANAGER:
-        client.manager_id = item.creator.id
     # The same key as adding the people one by one: each person's name, then e-mails.
     extra = [e.address for e in data.emails]
     for person in item.contact_persons:
         extra += [person.name, *(e.address for e in person.emails)]
-    client.search_text = search_text(client, extra)
-    return client
+    return new_client(data, item.creator, item.created_at, default_status_id, extra)
 
 
 async def create_clients(uow: UnitOfWork, items: Sequence[NewClient]) -> list[int]:
     """Create the batch (see the module docstring) and return the new clients' ids in order."""
     batch = _checked(items)
-    default_status_id = await _check_refs(uow, batch)
+    default_status_id = await check_refs(uow, batch)
     node_ids = sorted({n for item in items for n in item.node_ids})
     if node_ids:
         await check_nodes(uow, node_ids)

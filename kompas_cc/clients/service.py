@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
-
 from kompas_cc.clients import repo
 from kompas_cc.clients.access import (
     ClientsPolicy,
@@ -187,17 +185,14 @@ async def lookup_phone(
 
 async def client_for_number(uow: UnitOfWork, number: str) -> int | None:
     """The client a phone number (E.164) belongs to, for the call log: the number of the
-    client itself or of one of its contact persons, through the pop-up lookup's index.
-    A client's own number wins over a contact person's, then the oldest client."""
-    rows = (await uow.session.execute(text(repo.PHONE_LOOKUP_SQL), {"number": number})).all()
-    if not rows:
-        return None
-    return int(min(rows, key=lambda row: (row[3] is not None, row[0]))[0])
+    client itself or of one of its contact persons. A client's own number wins over a
+    contact person's, then the oldest client."""
+    return (await clients_for_numbers(uow, [number])).get(number)
 
 
 async def clients_for_numbers(uow: UnitOfWork, numbers: Sequence[str]) -> dict[str, int]:
     """`client_for_number` for many numbers in one query: number -> client id, for the
-    numbers that belong to somebody (same rule: own number first, then the oldest)."""
+    numbers that belong to somebody."""
     best: dict[str, tuple[bool, int]] = {}
     for number, client_id, person_id in await repo.owners_of_numbers(uow.session, numbers):
         rank = (person_id is not None, client_id)
@@ -231,21 +226,38 @@ def _apply(client: Client, data: ClientIn) -> list[tuple[str, Any, Any]]:
     return changes
 
 
-async def _check_refs(uow: UnitOfWork, data: ClientIn) -> None:
+async def check_refs(uow: UnitOfWork, batch: Sequence[ClientIn]) -> int | None:
+    """Check every status and manager the clients name; return the default status's id."""
+    statuses = await repo.list_statuses(uow.session)
+    manager_ids = {d.manager_id for d in batch if d.manager_id}
+    known_managers = await repo.user_names(uow.session, manager_ids)
     errors: dict[str, str] = {}
-    if data.status_id and await uow.session.get(ClientStatus, data.status_id) is None:
+    if any(d.status_id and d.status_id not in {s.id for s in statuses} for d in batch):
         errors["status_id"] = "No such status"
-    if data.manager_id and not await repo.user_names(uow.session, [data.manager_id]):
+    if manager_ids - set(known_managers):
         errors["manager_id"] = "No such user"
     if errors:
         raise ValidationFailed("The client has invalid fields", fields=errors)
+    return next((s.id for s in statuses if s.is_default), None)
 
 
-async def _default_status_id(uow: UnitOfWork) -> int | None:
-    for status in await repo.list_statuses(uow.session):
-        if status.is_default:
-            return status.id
-    return None
+def new_client(
+    data: ClientIn,
+    creator: Actor,
+    created_at: datetime,
+    default_status_id: int | None,
+    search_extra: Sequence[str],
+) -> Client:
+    """A client row as created: the default status when none is given, a manager's own
+    client when a manager creates it without one."""
+    client = Client(created_at=created_at, updated_at=created_at, created_by_id=creator.id)
+    _apply(client, data)
+    if client.status_id is None:
+        client.status_id = default_status_id
+    if client.manager_id is None and creator.role is Role.MANAGER:
+        client.manager_id = creator.id
+    client.search_text = search_text(client, search_extra)
+    return client
 
 
 async def find_duplicates(
@@ -270,18 +282,12 @@ async def create_client(
     if actor.role is Role.DEALER:
         raise Forbidden("Dealers cannot create clients")
     data = data.checked()
-    await _check_refs(uow, data)
+    default_status_id = await check_refs(uow, [data])
     if not allow_duplicate:
         duplicates = await find_duplicates(uow, data)
         if duplicates:
             raise DuplicateClient(duplicates)
-    client = Client(created_at=now, updated_at=now, created_by_id=actor.id)
-    _apply(client, data)
-    if client.status_id is None:
-        client.status_id = await _default_status_id(uow)
-    if client.manager_id is None and actor.role is Role.MANAGER:
-        client.manager_id = actor.id
-    client.search_text = search_text(client, [e.address for e in data.emails])
+    client = new_client(data, actor, now, default_status_id, [e.address for e in data.emails])
     uow.session.add(client)
     await uow.session.flush()
     phones, emails = add_contacts(uow, client.id, None, data.phones, data.emails)
@@ -345,7 +351,7 @@ async def update_client(
 ) -> ClientOut:
     client = await require_client(uow, actor, policy, client_id)
     data = data.checked()
-    await _check_refs(uow, data)
+    await check_refs(uow, [data])
     if not allow_duplicate:
         duplicates = await find_duplicates(uow, data, exclude_id=client_id)
         if duplicates:
