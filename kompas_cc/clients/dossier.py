@@ -3,7 +3,6 @@ the client's own timeline entries."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from pathlib import Path
 
@@ -184,11 +183,9 @@ async def add_file(
     now: datetime,
 ) -> FileOut:
     await require_client(uow, actor, policy, client_id)
-    safe_name = Path(filename.replace("\\", "/")).name[:200] or "file"
+    safe_name = uploads.clean_name(filename)
     content_type = check_upload(policy, safe_name, len(content))
-    key = secrets.token_hex(16)
-    policy.uploads_dir.mkdir(parents=True, exist_ok=True)
-    (policy.uploads_dir / key).write_bytes(content)
+    key = uploads.store(policy.uploads_dir, content)
     row = ClientFile(
         client_id=client_id,
         uploader_id=actor.id,
@@ -247,7 +244,7 @@ async def open_file(
         uploader=None,
         created_at=row.created_at,
     )
-    return out, policy.uploads_dir / row.storage_key
+    return out, uploads.stored_path(policy.uploads_dir, row.storage_key)
 
 
 async def list_audit(
