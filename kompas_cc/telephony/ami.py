@@ -1,7 +1,7 @@
 """The AMI connection: Asterisk's manager interface through panoramisk, typed events out.
 
 The only module that imports panoramisk. `AmiConnection` keeps one logged-in connection alive
-in a task of its own, turns every event message into a typed event (`amievents.translate`)
+in a task of its own, turns every event message into a typed event (`amievents.translate_lowered`)
 handed to a sink (the bus), and sends the actions KOMPAS needs. It translates; it decides
 nothing about calls.
 
@@ -46,10 +46,11 @@ from kompas_cc.core.clock import Clock
 from kompas_cc.core.events import Event
 from kompas_cc.telephony import amiactions
 from kompas_cc.telephony.amievents import (
+    TRANSLATED_EVENTS,
     CoreShowChannel,
     CoreShowChannelsComplete,
     FullyBooted,
-    translate,
+    translate_lowered,
 )
 from kompas_cc.telephony.amilink import (
     AmiActionFailed,
@@ -232,6 +233,30 @@ class _Session:
             self.protocol.responses.pop(action.id, None)
         if not action.future.done():
             action.future.cancel()
+
+
+def _translated_headers(message: Mapping[str, Any]) -> dict[str, object] | None:
+    """The headers of an event `translate_lowered` reads, by lower-cased name; None, without
+    copying anything, for the other events (most of a live stream).
+
+    panoramisk's Message, a CaseInsensitiveDict, keeps them in `_store` as {lower-cased name:
+    (name, value)}: read in one pass there, since going through its Mapping interface (a
+    Python call per header and per lookup) costs as much as parsing the frame did.
+    """
+    store = getattr(message, "_store", None)
+    if type(store) is not dict:
+        values = {str(name).strip().lower(): value for name, value in message.items()}
+        return values if _names_translated(values.get("event")) else None
+    event = store.get("event")
+    if event is None or not _names_translated(event[1]):
+        return None
+    return {name: pair[1] for name, pair in store.items()}
+
+
+def _names_translated(name: object) -> bool:
+    if isinstance(name, list) and name:  # a repeated header counts by its first value
+        name = name[0]
+    return isinstance(name, str) and name.strip().lower() in TRANSLATED_EVENTS
 
 
 def _first(value: object) -> str:
@@ -526,7 +551,8 @@ class AmiConnection:
     def _on_event(self, session: _Session, message: Mapping[str, Any]) -> None:
         """Translate and hand on; nothing else happens here (this runs inside the read)."""
         self._events_received += 1
-        event = translate(message, self._clock.now())
+        values = _translated_headers(message)
+        event = translate_lowered(values, self._clock.now) if values is not None else None
         if event is None:
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug("AMI: %s is not used", _first(message.get("Event", "?")))

@@ -18,14 +18,18 @@ Conventions of Asterisk 12+ that shape this module:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import methodcaller
 
 from kompas_cc.core.events import Event
 
 __all__ = [
+    "SIGNAL_APPLICATIONS",
+    "TRANSLATED_EVENTS",
     "AgentCalled",
     "AgentComplete",
     "AgentConnect",
@@ -58,15 +62,18 @@ __all__ = [
     "Unhold",
     "event_time",
     "translate",
+    "translate_lowered",
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ABSENT_VALUES = frozenset({"", "<unknown>"})
-_TIMESTAMP = re.compile(r"(\d{1,12})(?:\.(\d{1,9}))?")
 _INTEGER = re.compile(r"-?\d{1,18}")
 _TRUE = frozenset({"yes", "true", "1", "on"})
 _FALSE = frozenset({"no", "false", "0", "off"})
 _DURATION = re.compile(r"(\d{1,9}):([0-5]\d):([0-5]\d)")
+#: Newexten is dialplan chatter except for these applications: a channel entering
+#: voicemail tells a voicemail call. Other steps are not translated at all.
+SIGNAL_APPLICATIONS = frozenset({"voicemail"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +125,8 @@ class Rename(AmiEvent):
 
 @dataclass(frozen=True, slots=True)
 class Newexten(AmiEvent):
-    """The channel runs a dialplan step; mostly chatter, but VoiceMail here marks voicemail."""
+    """The channel entered one of the SIGNAL_APPLICATIONS (VoiceMail marks a voicemail call);
+    the other dialplan steps are chatter and are not translated."""
 
     channel: ChannelSnapshot
     application: str | None
@@ -353,28 +361,31 @@ class CoreShowChannelsComplete(AmiEvent):
 
 
 class _Headers:
-    """Header access by lower-cased name; every getter returns None for absent or bad values."""
+    """Header access by lower-cased name; every getter returns None for absent or bad values.
+
+    `values` maps lower-cased header names to what the message holds: a string, or a list for
+    a repeated header (counted by its first value). Values are cleaned as they are read, so
+    only the headers an event needs cost anything.
+    """
 
     __slots__ = ("_values",)
 
-    def __init__(self, values: dict[str, str]) -> None:
+    def __init__(self, values: Mapping[str, object]) -> None:
         self._values = values
 
     @classmethod
     def of(cls, message: object) -> _Headers | None:
         if not isinstance(message, Mapping):
             return None
-        values: dict[str, str] = {}
-        for key, value in message.items():
-            # Nearly every value is a plain string: no call for it (this runs per header).
-            text = value if type(value) is str else _first_text(value)
-            if text is not None and isinstance(key, str):
-                values[key.strip().lower()] = text.strip()
-        return cls(values)
+        return cls(
+            {key.strip().lower(): value for key, value in message.items() if isinstance(key, str)}
+        )
 
     def text(self, name: str) -> str | None:
         value = self._values.get(name)
-        return None if value is None or value.lower() in _ABSENT_VALUES else value
+        if value.__class__ is str and value and _plain(value):
+            return value
+        return _cleaned(value)
 
     def integer(self, name: str) -> int | None:
         value = self.text(name)
@@ -389,20 +400,32 @@ class _Headers:
         return value.upper() if value is not None else None
 
     def snapshot(self, prefix: str = "") -> ChannelSnapshot | None:
-        name = self.text(prefix + "channel")
-        uniqueid = self.text(prefix + "uniqueid")
-        if name is None and uniqueid is None:
+        keys = _SNAPSHOT_KEYS.get(prefix) or _snapshot_keys(prefix)
+        # Read for every channel of nearly every event: the common case, a plain value, is
+        # taken inline, without a call per header.
+        values = [
+            value
+            if value.__class__ is str
+            and value
+            and value[0] != "<"
+            and not value[0].isspace()
+            and not value[-1].isspace()
+            else _cleaned(value)
+            for value in map(self._values.get, keys)
+        ]
+        if values[0] is None and values[1] is None:
             return None
+        state = values[3]
         return ChannelSnapshot(
-            name=name,
-            uniqueid=uniqueid,
-            linkedid=self.text(prefix + "linkedid"),
-            state=self.integer(prefix + "channelstate"),
-            caller_num=self.text(prefix + "calleridnum"),
-            caller_name=self.text(prefix + "calleridname"),
-            connected_num=self.text(prefix + "connectedlinenum"),
-            exten=self.text(prefix + "exten"),
-            context=self.text(prefix + "context"),
+            values[0],
+            values[1],
+            values[2],
+            int(state) if state is not None and _INTEGER.fullmatch(state) else None,
+            values[4],
+            values[5],
+            values[6],
+            values[7],
+            values[8],
         )
 
     def duration(self, name: str) -> int | None:
@@ -413,6 +436,43 @@ class _Headers:
             return None
         hours, minutes, seconds = (int(part) for part in match.groups())
         return hours * 3600 + minutes * 60 + seconds
+
+
+#: The headers of a channel snapshot, in ChannelSnapshot's field order, without a prefix.
+_SNAPSHOT_HEADERS = (
+    "channel",
+    "uniqueid",
+    "linkedid",
+    "channelstate",
+    "calleridnum",
+    "calleridname",
+    "connectedlinenum",
+    "exten",
+    "context",
+)
+_SNAPSHOT_KEYS: dict[str, tuple[str, ...]] = {}
+
+
+def _snapshot_keys(prefix: str) -> tuple[str, ...]:
+    keys = tuple(prefix + header for header in _SNAPSHOT_HEADERS)
+    _SNAPSHOT_KEYS[prefix] = keys
+    return keys
+
+
+def _plain(value: str) -> bool:
+    """A non-empty value that needs no cleaning: no surrounding space, not `<unknown>`."""
+    return value[0] != "<" and not value[0].isspace() and not value[-1].isspace()
+
+
+def _cleaned(value: object) -> str | None:
+    """A header value stripped, None when absent, empty or `<unknown>`."""
+    text = _first_text(value) if value is not None else None
+    if text is None:
+        return None
+    text = text.strip()
+    if not text or (text[0] == "<" and text.lower() in _ABSENT_VALUES):
+        return None
+    return text
 
 
 def _first_text(value: object) -> str | None:
@@ -435,14 +495,18 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _timestamp(headers: _Headers) -> datetime | None:
+    """The Timestamp header: epoch seconds, optionally with up to nine decimals."""
     value = headers.text("timestamp")
-    match = _TIMESTAMP.fullmatch(value) if value is not None else None
-    if match is None:
+    if value is None:
         return None
-    seconds, fraction = match.groups()
-    microseconds = int((fraction or "0").ljust(6, "0")[:6])
+    seconds, dot, fraction = value.partition(".")
+    if not (0 < len(seconds) <= 12 and seconds.isascii() and seconds.isdigit()):
+        return None
+    if dot and not (0 < len(fraction) <= 9 and fraction.isascii() and fraction.isdigit()):
+        return None
+    microseconds = int(fraction[:6].ljust(6, "0")) if fraction else 0
     try:
-        return _EPOCH + timedelta(seconds=int(seconds), microseconds=microseconds)
+        return _EPOCH + timedelta(0, int(seconds), microseconds)
     except OverflowError:
         return None
 
@@ -458,47 +522,80 @@ Getter = Callable[[_Headers], object]
 
 
 def _snapshot(prefix: str = "") -> Getter:
-    return lambda headers: headers.snapshot(prefix)
+    _snapshot_keys(prefix)
+    return methodcaller("snapshot", prefix)
 
 
 def _text(name: str) -> Getter:
-    return lambda headers: headers.text(name)
+    return methodcaller("text", name)
 
 
 def _upper(name: str) -> Getter:
-    return lambda headers: headers.upper(name)
+    return methodcaller("upper", name)
 
 
 def _integer(name: str) -> Getter:
-    return lambda headers: headers.integer(name)
+    return methodcaller("integer", name)
 
 
 def _flag(name: str) -> Getter:
-    return lambda headers: headers.flag(name)
+    return methodcaller("flag", name)
 
 
 def _duration(name: str) -> Getter:
-    return lambda headers: headers.duration(name)
+    return methodcaller("duration", name)
+
+
+def _applications(*names: str) -> Callable[[_Headers], bool]:
+    """Only steps of these dialplan applications are wanted (case-insensitive)."""
+    wanted = frozenset(name.lower() for name in names)
+    return lambda headers: (headers.text("application") or "").lower() in wanted
 
 
 @dataclass(frozen=True, slots=True)
 class _Spec:
-    """How to read one event: a getter per field; without its `required` field, no event."""
+    """How to read one event: a getter per field of `kind` after `at`, in their order.
+    Without the field at `required`, no event; when `wanted` says no, the event is not read."""
 
     name: str
     kind: Callable[..., AmiEvent]
-    fields: Mapping[str, Getter]
-    required: str | None
+    getters: tuple[Getter, ...]
+    required: int | None
+    wanted: Callable[[_Headers], bool] | None
 
     def build(self, headers: _Headers, at: datetime) -> AmiEvent | None:
-        values = {name: getter(headers) for name, getter in self.fields.items()}
+        values = [getter(headers) for getter in self.getters]
         if self.required is not None and values[self.required] is None:
             return None
-        return self.kind(at=at, **values)
+        return self.kind(at, *values)
 
 
-def _spec(kind: type[AmiEvent], *, required: str | None = "channel", **fields: Getter) -> _Spec:
-    return _Spec(kind.__name__.lower(), kind, fields, required)
+def _make_spec(
+    kind: type[AmiEvent],
+    fields: Mapping[str, Getter],
+    required: str | None,
+    wanted: Callable[[_Headers], bool] | None,
+) -> _Spec:
+    names = [field.name for field in dataclasses.fields(kind)]
+    if names[0] != "at" or set(names[1:]) != set(fields):
+        raise TypeError(f"a reading of {kind.__name__} needs a getter for each of {names[1:]}")
+    return _Spec(
+        kind.__name__.lower(),
+        kind,
+        tuple(fields[name] for name in names[1:]),
+        names.index(required) - 1 if required is not None else None,
+        wanted,
+    )
+
+
+def _spec(
+    kind: type[AmiEvent],
+    *,
+    required: str | None = "channel",
+    wanted: Callable[[_Headers], bool] | None = None,
+    **fields: Getter,
+) -> _Spec:
+    return _make_spec(kind, fields, required, wanted)
 
 
 _CHANNEL = _snapshot()
@@ -514,7 +611,7 @@ def _member_spec(kind: type[AmiEvent], **fields: Getter) -> _Spec:
         "member_name": _text("membername"),
         "interface": _text("interface"),
     }
-    return _Spec(kind.__name__.lower(), kind, member | fields, "channel")
+    return _make_spec(kind, member | fields, "channel", None)
 
 
 _SPECS: dict[str, _Spec] = {
@@ -525,7 +622,11 @@ _SPECS: dict[str, _Spec] = {
         _spec(Newstate, channel=_CHANNEL),
         _spec(Rename, channel=_CHANNEL, new_name=_text("newname")),
         _spec(
-            Newexten, channel=_CHANNEL, application=_text("application"), app_data=_text("appdata")
+            Newexten,
+            wanted=_applications(*SIGNAL_APPLICATIONS),
+            channel=_CHANNEL,
+            application=_text("application"),
+            app_data=_text("appdata"),
         ),
         _spec(Hangup, channel=_CHANNEL, cause=_integer("cause"), cause_text=_text("cause-txt")),
         _spec(HangupRequest, channel=_CHANNEL, cause=_integer("cause")),
@@ -657,6 +758,10 @@ _SPECS: dict[str, _Spec] = {
 }
 
 
+#: The lower-cased names of the events `translate` reads; it returns None for all others.
+TRANSLATED_EVENTS = frozenset(_SPECS)
+
+
 def _event_name(message: object) -> str | None:
     """The lower-cased Event header, looked up without copying the message."""
     if not isinstance(message, Mapping):
@@ -679,9 +784,28 @@ def translate(message: Mapping[str, str], received_at: datetime) -> AmiEvent | N
     name = _event_name(message)
     spec = _SPECS.get(name) if name is not None else None
     if spec is None:
-        return None  # most of the stream (Newexten, VarSet, ...): skipped before parsing
+        return None  # most of the stream (VarSet, NewCallerid, ...): skipped before parsing
     headers = _Headers.of(message)
     if headers is None:
         return None
+    if spec.wanted is not None and not spec.wanted(headers):
+        return None
     moment = _timestamp(headers)
     return spec.build(headers, moment if moment is not None else _utc(received_at))
+
+
+def translate_lowered(
+    values: Mapping[str, object], received_at: Callable[[], datetime]
+) -> AmiEvent | None:
+    """`translate` for headers already keyed by lower-cased name, read in place (the AMI
+    connection's path: one event after another, as fast as they come). `received_at` is
+    asked only when the event carries no valid Timestamp."""
+    name = _first_text(values.get("event"))
+    spec = _SPECS.get(name.strip().lower()) if name is not None else None
+    if spec is None:
+        return None
+    headers = _Headers(values)
+    if spec.wanted is not None and not spec.wanted(headers):
+        return None
+    moment = _timestamp(headers)
+    return spec.build(headers, moment if moment is not None else _utc(received_at()))

@@ -9,7 +9,7 @@ recognised and ignored instead of opening a phantom call that would never end.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from kompas_cc.telephony.amievents import ChannelSnapshot
@@ -194,7 +194,10 @@ class CallRegistry:
             if self._call_of_bridge.get(bridge_id) is call:
                 del self._call_of_bridge[bridge_id]
 
-    def take_finished(self) -> list[CallRecord]:
+    def take_finished(self) -> Sequence[CallRecord]:
+        """The records of the calls finished since the last time (nearly always none)."""
+        if not self._finished:
+            return ()
         finished, self._finished = self._finished, []
         return finished
 

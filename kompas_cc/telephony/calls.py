@@ -20,7 +20,7 @@ incomplete. `sweep()` is the safety valve for calls whose Hangup never came.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -89,7 +89,7 @@ class CallTracker:
 
     # -- public API ----------------------------------------------------------------------
 
-    def feed(self, event: ami.AmiEvent) -> list[CallRecord]:
+    def feed(self, event: ami.AmiEvent) -> Sequence[CallRecord]:
         """Apply one event; return the records of the calls it ended (usually none)."""
         handler = self._handlers.get(type(event))
         if handler is not None:
@@ -102,7 +102,7 @@ class CallTracker:
         for call in self._registry.calls:
             call.incomplete = True
 
-    def resync(self, channels: Iterable[ami.CoreShowChannel], at: datetime) -> list[CallRecord]:
+    def resync(self, channels: Iterable[ami.CoreShowChannel], at: datetime) -> Sequence[CallRecord]:
         """Reconcile with the channels Asterisk lists after reconnecting at `at`.
 
         Known channels missing from the list hung up during the outage: they end at the
@@ -131,7 +131,7 @@ class CallTracker:
             call.refresh_legs(at)
         return self._registry.take_finished()
 
-    def sweep(self, now: datetime) -> list[CallRecord]:
+    def sweep(self, now: datetime) -> Sequence[CallRecord]:
         """Close, as incomplete, calls that had no event for longer than `stale_after`."""
         stale = [c for c in self._registry.calls if now - c.last_event_at >= self._stale_after]
         for call in stale:

@@ -12,6 +12,7 @@ logged in full and skipped after a few tries, so that it cannot block the others
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -49,6 +50,7 @@ class CallIngest:
         *,
         region: str = "RU",
         sleep: Callable[[float], Awaitable[object]] | None = None,
+        sweep_every: timedelta = SWEEP_EVERY,
     ) -> None:
         self._uows = uows
         self._clock = clock
@@ -58,6 +60,7 @@ class CallIngest:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._swept_at = clock.now()
+        self._sweep_every = sweep_every
         self._pause = asyncio.sleep if sleep is None else sleep
         self.stored = 0
         self.skipped = 0
@@ -71,23 +74,30 @@ class CallIngest:
         except Exception:
             logger.exception("the call tracker failed on %r; the event is skipped", event)
             return
-        now = self._clock.now()
-        if now - self._swept_at >= SWEEP_EVERY:
-            self._swept_at = now
-            records = [*records, *self._tracker.sweep(now)]
         if records:
             self._queue.extend(records)
             self._wake.set()
 
-    def _track(self, event: Event) -> list[CallRecord]:
+    def _track(self, event: Event) -> Sequence[CallRecord]:
         if isinstance(event, AmiEvent):
             return self._tracker.feed(event)
         if isinstance(event, AmiConnectionLost):
             self._tracker.connection_lost(event.at)
-            return []
+            return ()
         if isinstance(event, AmiChannelsListed):
             return self._tracker.resync(event.channels, event.at)
-        return []
+        return ()
+
+    def _sweep_if_due(self) -> None:
+        """Close the calls that went silent (their Hangup never came), every `sweep_every`."""
+        now = self._clock.now()
+        if now - self._swept_at < self._sweep_every:
+            return
+        self._swept_at = now
+        records = self._tracker.sweep(now)
+        if records:
+            logger.warning("%d calls without an event for long were closed", len(records))
+            self._queue.extend(records)
 
     @property
     def waiting(self) -> int:
@@ -123,8 +133,12 @@ class CallIngest:
     async def _write(self) -> None:
         failures = 0
         while True:
-            await self._wake.wait()
+            # Also woken by time alone, so that silent calls are closed when no event comes.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._sweep_every.total_seconds()):
+                    await self._wake.wait()
             self._wake.clear()
+            self._sweep_if_due()
             while self._queue:
                 batch = [self._queue[i] for i in range(min(BATCH, len(self._queue)))]
                 try:

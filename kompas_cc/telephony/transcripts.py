@@ -30,6 +30,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from kompas_cc.telephony.amievents import SIGNAL_APPLICATIONS
+
 __all__ = [
     "DISCONNECT",
     "MARKERS",
@@ -76,8 +78,6 @@ NOISE_EVENTS = frozenset(
         "cel",
     }
 )
-#: Newexten is chatter except when a channel enters voicemail: that tells a voicemail call.
-_SIGNAL_APPLICATIONS = frozenset({"voicemail"})
 
 
 class TranscriptError(ValueError):
@@ -132,7 +132,7 @@ def _is_noise(frame: Mapping[str, str]) -> bool:
     headers = {key.lower(): value for key, value in frame.items()}
     event = headers.get("event", "").lower()
     if event == "newexten":
-        return headers.get("application", "").lower() not in _SIGNAL_APPLICATIONS
+        return headers.get("application", "").lower() not in SIGNAL_APPLICATIONS
     return event in NOISE_EVENTS
 
 

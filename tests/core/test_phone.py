@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import phonenumbers
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kompas_cc.core import phone as phone_module
 from kompas_cc.core.phone import (
     MSG_BAD_LENGTH,
     MSG_COUNTRY_CODE,
@@ -167,3 +169,44 @@ def test_normalize_phone_roundtrips_when_input_is_its_own_display_form(national:
         return
     assert normalize_phone(e164) == e164
     assert normalize_phone(format_phone(e164)) == e164
+
+
+def _parsed_e164(raw: str) -> str | None:
+    try:
+        number = phone_module._parse(raw, "RU")
+    except InvalidPhone:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@settings(max_examples=3000)
+@given(
+    prefix=st.sampled_from(["", "+", "7", "8", "+7", "+8", " "]),
+    digits=st.text(alphabet="0123456789", min_size=9, max_size=11),
+)
+def test_digit_only_numbers_read_without_the_parser_read_as_with_it(
+    prefix: str, digits: str
+) -> None:
+    raw = prefix + digits
+    plain = phone_module._plain_russian(raw)
+    if plain is not None and phonenumbers.is_valid_number(plain):
+        assert f"+7{plain.national_number}" == _parsed_e164(raw)
+    assert try_normalize_phone(raw) == _parsed_e164(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("79161234567", "+79161234567"),
+        ("89161234567", "+79161234567"),
+        ("+79161234567", "+79161234567"),
+        ("9161234567", "+79161234567"),
+        ("84951234567", "+74951234567"),
+    ],
+)
+def test_the_forms_exchanges_send_take_the_short_path(raw: str, e164: str) -> None:
+    plain = phone_module._plain_russian(raw)
+
+    assert plain is not None
+    assert phonenumbers.is_valid_number(plain)
+    assert try_normalize_phone(raw) == e164

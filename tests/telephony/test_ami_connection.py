@@ -17,11 +17,12 @@ from typing import Any, TypeVar
 import pytest
 from fakes.splitting_proxy import SplittingProxy
 from panoramisk import Manager
+from panoramisk.message import Message
 
 from kompas_cc.core.clock import FakeClock
 from kompas_cc.core.events import Event
 from kompas_cc.telephony import amiactions
-from kompas_cc.telephony.ami import AmiConnection
+from kompas_cc.telephony.ami import AmiConnection, _translated_headers
 from kompas_cc.telephony.amievents import (
     BridgeEnter,
     FullyBooted,
@@ -531,3 +532,23 @@ async def test_close_in_the_middle_of_a_retry_stops_at_once(
         await link.close()
 
     assert link.status.state == "closed"
+
+
+def test_panoramisk_messages_are_read_in_place_by_lower_cased_name() -> None:
+    message = Message.from_line("Event: Hangup\r\nChannel: PJSIP/101-00000001\r\nCause-txt: Normal")
+    chatter = Message.from_line("Event: VarSet\r\nChannel: PJSIP/101-00000001\r\nValue: 1")
+
+    # The fast path reads panoramisk's own store; if a release changed it, this says so.
+    assert type(getattr(message, "_store", None)) is dict
+    assert _translated_headers(chatter) is None
+    assert _translated_headers(message) == {
+        "event": "Hangup",
+        "channel": "PJSIP/101-00000001",
+        "cause-txt": "Normal",
+        "content": "",  # panoramisk's own, for the body of a "Response: Follows"
+    }
+    assert _translated_headers({"Event": "Hangup", "CHANNEL": "x"}) == {
+        "event": "Hangup",
+        "channel": "x",
+    }
+    assert _translated_headers({"Event": "VarSet"}) is None

@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kompas_cc.telephony import amievents as ami
-from kompas_cc.telephony.amievents import ChannelSnapshot, event_time, translate
+from kompas_cc.telephony.amievents import (
+    ChannelSnapshot,
+    event_time,
+    translate,
+    translate_lowered,
+)
 from kompas_cc.telephony.transcripts import load_transcript, marker_of
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "ami"
@@ -368,6 +373,24 @@ def test_translate_never_raises_on_arbitrary_messages(
     assert event is None or event.at.tzinfo is not None
 
 
+@settings(max_examples=400, deadline=None)
+@given(message=MESSAGES)
+def test_translate_lowered_agrees_with_translate(message: dict[str, str]) -> None:
+    lowered = {name.strip().lower(): value for name, value in message.items()}
+
+    assert translate_lowered(lowered, lambda: RECEIVED) == translate(message, RECEIVED)
+
+
+def test_newexten_is_translated_only_for_voicemail() -> None:
+    step = {"Event": "Newexten", **TRUNK, "Application": "Dial", "AppData": "PJSIP/101"}
+    voicemail = step | {"Application": "VoiceMail", "AppData": "101@default,u"}
+
+    assert translate(step, RECEIVED) is None
+    assert translate(voicemail, RECEIVED) == ami.Newexten(
+        RECEIVED, TRUNK_SNAPSHOT, "VoiceMail", "101@default,u"
+    )
+
+
 @given(st.one_of(st.text(), st.none(), st.integers(), st.lists(st.text())))
 def test_translate_never_raises_on_things_that_are_not_messages(junk: object) -> None:
     assert translate(junk, RECEIVED) is None  # type: ignore[arg-type]  # junk on purpose
@@ -396,6 +419,7 @@ def test_translate_builds_every_event_kind_from_a_full_message(kind: type[ami.Am
         message |= prefixed(role, TRUNK)
     message |= prefixed("OrigTransferer", TRUNK) | prefixed("SecondTransferer", TRUNK)
     message |= prefixed("LocalTwo", TRUNK)
+    message["Application"] = "VoiceMail"
 
     event = translate(message, RECEIVED)
 

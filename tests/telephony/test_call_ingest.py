@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -141,3 +141,31 @@ def test_anything_else_is_ignored_quietly(event: Any, uow_factory: UowFactory) -
     sink = CallIngest(uow_factory, FakeClock(NOW), tracker())
     sink.accept(event)
     assert sink.waiting == 0
+
+
+async def test_a_call_whose_hangup_never_came_is_closed_by_the_writer(
+    uow_factory: UowFactory,
+) -> None:
+    clock = FakeClock(NOW)
+    sink = CallIngest(uow_factory, clock, tracker(), sweep_every=timedelta(milliseconds=20))
+    frames = load_transcript(FIXTURES / "inbound_answered.ami")
+    at = NOW
+    for frame in frames[: len(frames) // 2]:
+        event = translate(frame, at) if not marker_of(frame) else None
+        if event is not None:
+            at = event.at
+            sink.accept(event)
+    sink.start()
+    try:
+        await asyncio.sleep(0.1)
+        assert await stored_linkedids(uow_factory) == []  # in progress, not yet stale
+        clock.advance(timedelta(hours=7))
+        for _ in range(100):  # no event comes: the writer's timer alone closes the call
+            if sink.stored:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await sink.stop()
+    async with uow_factory(write=False) as uow:
+        (call,) = (await uow.session.execute(select(Call))).scalars()
+    assert call.incomplete
