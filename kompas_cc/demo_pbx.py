@@ -118,7 +118,13 @@ class DemoPbx(Pbx):
     ) -> None:
         self.config = config
         self.callers = callers
-        super().__init__(rng, now, language=config.language)
+        super().__init__(
+            rng,
+            now,
+            language=config.language,
+            operators=config.operator_names(),
+            queues=config.queues,
+        )
 
     def new_channel(
         self,

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import methodcaller
+from typing import NamedTuple
 
 from kompas_cc.core.events import Event
 
@@ -76,9 +77,11 @@ _DURATION = re.compile(r"(\d{1,9}):([0-5]\d):([0-5]\d)")
 SIGNAL_APPLICATIONS = frozenset({"voicemail"})
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelSnapshot:
-    """One channel as an event shows it; any field may be missing from a given message."""
+class ChannelSnapshot(NamedTuple):
+    """One channel as an event shows it; any field may be missing from a given message.
+
+    A named tuple rather than a frozen dataclass: nearly every event carries one or two,
+    and a tuple is built in a third of the time."""
 
     name: str | None
     uniqueid: str | None

@@ -131,6 +131,10 @@ class TrafficConfig:
     internal_context: str = "from-internal"
     language: str = "ru"
     client_names: tuple[str, ...] = DEFAULT_CLIENT_NAMES
+    #: Dialplan steps a call runs before it is routed, each a Set (Newexten and VarSet), as
+    #: generated dialplans do: FreePBX's run dozens per call through its macros. 0: a lean
+    #: hand-written dialplan.
+    dialplan_prelude: int = 0
     mix: TrafficMix = field(default_factory=TrafficMix)
     timings: Timings = field(default_factory=Timings)
 
@@ -146,8 +150,14 @@ class TrafficConfig:
             raise ValueError(f"trunk name {self.trunk!r} clashes with an operator extension")
         if self.trunk_lines < 0:
             raise ValueError(f"trunk_lines must be non-negative, got {self.trunk_lines}")
+        if self.dialplan_prelude < 0:
+            raise ValueError(f"dialplan_prelude must be non-negative, got {self.dialplan_prelude}")
         if self.mix.inbound_queue > 0 and not self.queues:
             raise ValueError("queue calls are in the mix but no queue is configured")
+
+    def operator_names(self) -> dict[str, str]:
+        """The operators' names by extension."""
+        return {op.extension: op.name for op in self.operators}
 
     def operator(self, extension: str) -> Operator | None:
         return next((op for op in self.operators if op.extension == extension), None)

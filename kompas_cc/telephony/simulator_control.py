@@ -65,7 +65,13 @@ class CallControl:
     def __init__(self, config: TrafficConfig, seed: int, now: float) -> None:
         self.config = config
         self.rng = random.Random(seed)
-        self.pbx = Pbx(self.rng, now, language=config.language)
+        self.pbx = Pbx(
+            self.rng,
+            now,
+            language=config.language,
+            operators=config.operator_names(),
+            queues=config.queues,
+        )
         self.scheduler = Scheduler(self.pbx)
 
     def start_traffic(self, until: float | None = None) -> None:

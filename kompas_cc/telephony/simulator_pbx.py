@@ -13,7 +13,9 @@ from __future__ import annotations
 import random
 import uuid
 import zlib
+from collections.abc import Mapping, Sequence
 
+from kompas_cc.telephony.simulator_devices import DeviceBook
 from kompas_cc.telephony.simulator_model import (
     CAUSE_NORMAL,
     CAUSE_TEXT,
@@ -21,6 +23,7 @@ from kompas_cc.telephony.simulator_model import (
     PRIVILEGE_DIALPLAN,
     PRIVILEGE_REPORTING,
     UNKNOWN,
+    UP,
     Bridge,
     Call,
     Channel,
@@ -36,7 +39,18 @@ __all__ = ["Pbx"]
 
 
 class Pbx:
-    def __init__(self, rng: random.Random, now: float, language: str = "ru") -> None:
+    """`operators` maps the operators' extensions to their names (their hints and queue
+    memberships raise state events, see simulator_devices); each answers every queue."""
+
+    def __init__(
+        self,
+        rng: random.Random,
+        now: float,
+        language: str = "ru",
+        *,
+        operators: Mapping[str, str] | None = None,
+        queues: Sequence[str] = (),
+    ) -> None:
         self.rng = rng
         self.now = now
         self.language = language
@@ -46,6 +60,7 @@ class Pbx:
         self._channel_number = rng.randrange(0x100, 0x4000)
         self._unique_number = rng.randrange(1, 5000)
         self.queues = QueueBook(self.emit, lambda: self.now)
+        self.devices = DeviceBook(self.emit, lambda: self.now, operators or {}, queues)
         self._dials: dict[str, tuple[Channel, Channel]] = {}
 
     # -- bookkeeping ------------------------------------------------------------------
@@ -58,7 +73,7 @@ class Pbx:
         return self.channels.get(name)
 
     def endpoint_channels(self, endpoint: str) -> int:
-        return sum(1 for channel in self.channels.values() if channel.endpoint == endpoint)
+        return self.devices.count(endpoint)
 
     def emit(self, name: str, privilege: str, *parts: dict[str, str]) -> Event:
         event: Event = {"Event": name, "Privilege": privilege, "Timestamp": f"{self.now:.6f}"}
@@ -102,12 +117,14 @@ class Pbx:
         self.channels[channel.name] = channel
         call.channels.append(channel)
         self.emit("Newchannel", PRIVILEGE_CALL, snapshot(channel))
+        self.devices.added(channel)
         return channel
 
     def set_state(self, channel: Channel, state: int) -> None:
         if channel.state != state:
             channel.state = state
             self.emit("Newstate", PRIVILEGE_CALL, snapshot(channel))
+            self.devices.changed(channel.endpoint)
 
     def newexten(
         self, channel: Channel, context: str, exten: str, priority: int, app: str, data: str
@@ -170,6 +187,8 @@ class Pbx:
             if channel in (caller, dest):
                 self.dial_end(caller, dest, "CANCEL")
         self.queues.leave(channel)
+        if channel.state == UP:
+            self._media_quality(channel)
         channel.alive = False
         self.channels.pop(channel.name, None)
         self.emit(
@@ -178,6 +197,26 @@ class Pbx:
             snapshot(channel),
             {"Cause": str(cause), "Cause-txt": CAUSE_TEXT.get(cause, "Unknown")},
         )
+        self.devices.removed(channel)
+
+    def _media_quality(self, channel: Channel) -> None:
+        """chan_pjsip's RTPAUDIOQOS variables, set on every channel that carried audio as it
+        hangs up."""
+        seconds = max(0.0, self.now - channel.created_at)
+        packets = int(seconds * 50)
+        lost = self.rng.randrange(0, 1 + packets // 200)
+        jitter = f"{self.rng.uniform(0.0, 0.004):.6f}"
+        rtt = f"{self.rng.uniform(0.01, 0.08):.6f}"
+        ssrc = f"{zlib.crc32(channel.uniqueid.encode())}"
+        self.varset(
+            channel,
+            "RTPAUDIOQOS",
+            f"ssrc={ssrc};themssrc={ssrc[::-1]};lp={lost};rxjitter={jitter};rxcount={packets};"
+            f"txjitter={jitter};txcount={packets};rlp=0;rtt={rtt};rxmes=4.4;txmes=4.4",
+        )
+        self.varset(channel, "RTPAUDIOQOSJITTER", f"minrxjitter=0.000000;maxrxjitter={jitter}")
+        self.varset(channel, "RTPAUDIOQOSLOSS", f"minrxlost=0;maxrxlost={lost}")
+        self.varset(channel, "RTPAUDIOQOSRTT", f"minrtt={rtt};maxrtt={rtt};avgrtt={rtt}")
 
     # -- dialing ----------------------------------------------------------------------
 

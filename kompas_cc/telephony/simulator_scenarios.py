@@ -69,6 +69,40 @@ class OriginateRequest:
     asynchronous: bool
 
 
+_PRELUDE_CONTEXT = "macro-user-callerid"
+#: Variables a generated dialplan sets on a new call (a few of FreePBX's), in turn.
+_PRELUDE_VARIABLES = (
+    "__FROM_DID",
+    "__DIRECTION",
+    "CDR(did)",
+    "__CALLINGNAMEPRES_SV",
+    "__CALLINGNUMPRES_SV",
+    "CHANNEL(language)",
+    "__MOHCLASS",
+    "__REC_POLICY_MODE",
+    "__REC_STATUS",
+    "__MON_FMT",
+    "__TIMESTR",
+    "__FROMEXTEN",
+    "__CALLFILENAME",
+    "__MIXMON_ID",
+    "AMPUSER",
+    "__TTL",
+)
+
+
+def prelude(pbx: Pbx, channel: Channel, config: TrafficConfig) -> None:
+    """The call's first `config.dialplan_prelude` dialplan steps, each setting a variable, in
+    a macro as generated dialplans run them; the channel then returns where it was."""
+    where = channel.context, channel.exten, channel.priority
+    for step in range(config.dialplan_prelude):
+        variable = _PRELUDE_VARIABLES[step % len(_PRELUDE_VARIABLES)]
+        value = where[1] if step % 3 else channel.language
+        pbx.newexten(channel, _PRELUDE_CONTEXT, "s", step + 1, "Set", f"{variable}={value}")
+        pbx.varset(channel, variable.lstrip("_"), value)
+    channel.context, channel.exten, channel.priority = where
+
+
 def _inbound_leg(pbx: Pbx, call: Call, config: TrafficConfig, rng: random.Random) -> Channel | None:
     """A customer's call arriving on the trunk; None when every trunk line is busy."""
     if trunk_full(pbx, config):
@@ -84,6 +118,7 @@ def _inbound_leg(pbx: Pbx, call: Call, config: TrafficConfig, rng: random.Random
         exten=config.did,
     )
     pbx.newexten(channel, config.inbound_context, config.did, 1, "NoOp", f"Incoming {number}")
+    prelude(pbx, channel, config)
     if config.client_names and rng.random() < config.mix.known_client:
         pbx.set_callerid(channel, (number, rng.choice(config.client_names)))
     return channel
@@ -211,6 +246,7 @@ def outbound_call(pbx: Pbx, call: Call, config: TrafficConfig, rng: random.Rando
         context=config.internal_context,
         exten=number,
     )
+    prelude(pbx, channel, config)
     yield from redirected(pbx, call, config, rng, channel, config.internal_context, number, 1)
 
 

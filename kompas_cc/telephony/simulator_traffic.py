@@ -134,7 +134,13 @@ def generate_traffic(
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
     rng = random.Random(seed)
-    pbx = Pbx(rng, start.timestamp(), language=config.language)
+    pbx = Pbx(
+        rng,
+        start.timestamp(),
+        language=config.language,
+        operators=config.operator_names(),
+        queues=config.queues,
+    )
     scheduler = Scheduler(pbx)
     scheduler.spawn(arrivals(scheduler, config, rng, start.timestamp() + duration.total_seconds()))
     scheduler.run_all()

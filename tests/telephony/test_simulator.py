@@ -13,12 +13,15 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from panoramisk import Manager
 
 from kompas_cc.core.clock import FakeClock
+from kompas_cc.telephony.calls import CallTracker
+from kompas_cc.telephony.replay import replay
 from kompas_cc.telephony.simulator import AmiSimulator
 from kompas_cc.telephony.simulator_config import Operator, Timings, TrafficConfig, TrafficMix
 from kompas_cc.telephony.simulator_control import CallControl
@@ -836,3 +839,89 @@ def test_config_refuses_nonsense() -> None:
         Timings(talk_median_s=0)
     with pytest.raises(ValueError, match="speed"):
         AmiSimulator(speed=0)
+
+
+def test_device_states_follow_the_channels_of_each_endpoint() -> None:
+    config = TrafficConfig(calls_per_minute=6)
+
+    events = generate_traffic(config, START, timedelta(hours=1), seed=5)
+
+    live: Counter[str] = Counter()
+    ringing: dict[str, set[str]] = {}
+    state: dict[str, str] = {}
+    for event in events:
+        channel = event.get("Channel", "")
+        endpoint = channel.removeprefix("PJSIP/").rpartition("-")[0]
+        if event["Event"] == "Newchannel":
+            live[endpoint] += 1
+        elif event["Event"] == "Hangup":
+            live[endpoint] -= 1
+            ringing.get(endpoint, set()).discard(event["Uniqueid"])
+        elif event["Event"] == "Newstate":
+            chosen = ringing.setdefault(endpoint, set())
+            (chosen.add if event["ChannelState"] == "5" else chosen.discard)(event["Uniqueid"])
+        elif event["Event"] == "DeviceStateChange":
+            device = event["Device"].removeprefix("PJSIP/")
+            expected = (
+                "NOT_INUSE"
+                if not live[device]
+                else "RINGING"
+                if len(ringing.get(device, ())) == live[device]
+                else "RINGINUSE"
+                if ringing.get(device)
+                else "INUSE"
+            )
+            assert event["State"] == expected, event
+            assert state.get(device) != event["State"], "a change that changed nothing"
+            state[device] = event["State"]
+    assert set(state.values()) == {"NOT_INUSE"}  # every call played to its end
+    assert {"RINGING", "INUSE"} <= {e["State"] for e in events if e["Event"] == "DeviceStateChange"}
+
+
+def test_an_operator_state_change_is_told_to_the_hint_and_to_every_queue() -> None:
+    control = CallControl(CERTAIN, seed=1, now=START.timestamp())
+    control.start_call("inbound_queue")
+    control.scheduler.run_all()
+    events = control.pbx.take_events()
+
+    operators = {op.extension for op in CERTAIN.operators}
+    changes = [
+        e
+        for e in events
+        if e["Event"] == "DeviceStateChange" and e["Device"].removeprefix("PJSIP/") in operators
+    ]
+    hints = of(events, "ExtensionStatus")
+    members = of(events, "QueueMemberStatus")
+    assert changes
+    assert len(hints) == len(changes)
+    assert len(members) == len(changes) * len(CERTAIN.queues)
+    assert [h["StatusText"] for h in hints][-1] == "Idle"
+    assert {m["Queue"] for m in members} == set(CERTAIN.queues)
+    assert all(m["Privilege"] == "agent,all" for m in members)
+    assert any(m["CallsTaken"] == "1" for m in members)  # the answering operator's call
+    qos = [e for e in of(events, "VarSet") if e["Variable"].startswith("RTPAUDIOQOS")]
+    assert {e["Variable"] for e in qos} == {
+        "RTPAUDIOQOS",
+        "RTPAUDIOQOSJITTER",
+        "RTPAUDIOQOSLOSS",
+        "RTPAUDIOQOSRTT",
+    }
+
+
+def test_a_dialplan_prelude_adds_its_steps_to_every_call_and_changes_no_record() -> None:
+    lean = TrafficConfig(calls_per_minute=4)
+    chatty = replace(lean, dialplan_prelude=20)
+
+    plain = generate_traffic(lean, START, timedelta(minutes=30), seed=3)
+    verbose = generate_traffic(chatty, START, timedelta(minutes=30), seed=3)
+
+    steps = [e for e in verbose if e.get("Context") == "macro-user-callerid"]
+    assert steps
+    assert len(steps) % 40 == 0  # a Newexten and a VarSet for each of 20 steps, per call
+    assert [e for e in verbose if e.get("Context") != "macro-user-callerid"] == plain
+    trunks = ("PJSIP/trunk-*",)
+    assert replay(verbose, CallTracker(trunk_patterns=trunks)) == replay(
+        plain, CallTracker(trunk_patterns=trunks)
+    )
+    with pytest.raises(ValueError, match="dialplan_prelude"):
+        TrafficConfig(dialplan_prelude=-1)
