@@ -61,7 +61,7 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TRUNKS = ("PJSIP/trunk-*",)
 USER, SECRET = "bench", "bench-secret"
 #: Calls arriving per minute in the steady mode (see `steady`).
-STEADY_CALLS_PER_MINUTE = 116.0
+STEADY_CALLS_PER_MINUTE = 122.0
 #: Dialplan steps each call of the steady mode runs before it is routed (see
 #: TrafficConfig.dialplan_prelude): a generated dialplan's chatter, as on a FreePBX system.
 STEADY_DIALPLAN_STEPS = 65
@@ -279,11 +279,12 @@ async def steady(url: str, seconds: float) -> tuple[float, float, int]:
     ingest = CallIngest(uows, SystemClock(), tracker)
     # 200 calls going at once need people to talk to: a site of 260 operators, so that calls
     # are answered rather than abandoned in a queue. Talks last about two and a half minutes
-    # on average (log-normal, median 2 min) plus ringing and queueing: 116 calls a minute keep
+    # on average (log-normal, median 2 min) plus ringing and queueing: 122 calls a minute keep
     # about 200 going.
     operators = tuple(Operator(str(2000 + n), f"Оператор {n}") for n in range(260))
     # Asterisk reports RTCP statistics of each talking channel every 5 s (rtcp.conf's
-    # default): most of a real stream's volume at this load.
+    # default), and a generated dialplan runs dozens of steps per call (FreePBX): together
+    # most of a real stream at this load.
     config = TrafficConfig(
         calls_per_minute=STEADY_CALLS_PER_MINUTE,
         trunk_lines=1000,
