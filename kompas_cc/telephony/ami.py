@@ -557,8 +557,6 @@ class AmiConnection:
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug("AMI: %s is not used", _first(message.get("Event", "?")))
             return
-        if isinstance(event, FullyBooted):
-            session.booted.set()
         listing = session.listing
         if listing is not None and listing.takes(event):
             if listing.complete:
@@ -566,7 +564,12 @@ class AmiConnection:
                 session.listed.set()
                 self._emit(AmiChannelsListed(at=event.at, channels=tuple(listing.channels)))
             return
-        self._emit(event)
+        if isinstance(event, FullyBooted):
+            session.booted.set()
+        try:  # as _emit, without a call more for every event
+            self._sink(event)
+        except Exception:
+            logger.exception("AMI: the sink failed on %r", event)
 
     def _emit(self, event: Event) -> None:
         try:

@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from operator import methodcaller
 from typing import NamedTuple
 
@@ -413,6 +414,8 @@ class _Headers:
             and value[0] != "<"
             and not value[0].isspace()
             and not value[-1].isspace()
+            else None
+            if value is None or value == "<unknown>"
             else _cleaned(value)
             for value in map(self._values.get, keys)
         ]
@@ -507,9 +510,17 @@ def _timestamp(headers: _Headers) -> datetime | None:
         return None
     if dot and not (0 < len(fraction) <= 9 and fraction.isascii() and fraction.isdigit()):
         return None
-    microseconds = int(fraction[:6].ljust(6, "0")) if fraction else 0
+    second = _epoch_second(seconds)
+    if second is None or not fraction:
+        return second
+    return second.replace(microsecond=int(fraction[:6].ljust(6, "0")))
+
+
+@lru_cache(maxsize=4096)
+def _epoch_second(seconds: str) -> datetime | None:
+    """A whole second since the epoch (events come many to a second: read once)."""
     try:
-        return _EPOCH + timedelta(0, int(seconds), microseconds)
+        return _EPOCH + timedelta(seconds=int(seconds))
     except OverflowError:
         return None
 

@@ -32,7 +32,7 @@ from kompas_cc.telephony.calls import CallTracker
 logger = logging.getLogger(__name__)
 
 #: Calls written in one transaction at most.
-BATCH = 200
+BATCH = 1000
 #: Pauses between tries of a batch the database refused (seconds), the last one repeated.
 RETRY_PAUSES = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 #: A single call the database refuses this many times is logged and skipped.
@@ -70,7 +70,10 @@ class CallIngest:
     def accept(self, event: Event) -> None:
         """One event from the AMI connection: never raises, never blocks."""
         try:
-            records = self._track(event)
+            # Nearly every event is an AMI event: straight to the tracker.
+            records = (
+                self._tracker.feed(event) if isinstance(event, AmiEvent) else self._track(event)
+            )
         except Exception:
             logger.exception("the call tracker failed on %r; the event is skipped", event)
             return
