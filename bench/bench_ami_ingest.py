@@ -33,6 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,8 @@ TRUNKS = ("PJSIP/trunk-*",)
 USER, SECRET = "bench", "bench-secret"
 #: Calls arriving per minute in the steady mode (see `steady`).
 STEADY_CALLS_PER_MINUTE = 122.0
+#: A new database of the backend for a round (or for the memory and steady runs).
+DatabaseUrl = Callable[[int | str], str]
 #: Dialplan steps each call of the steady mode runs before it is routed (see
 #: TrafficConfig.dialplan_prelude): a generated dialplan's chatter, as on a FreePBX system.
 STEADY_DIALPLAN_STEPS = 65
@@ -313,7 +316,7 @@ async def steady(url: str, seconds: float) -> tuple[float, float, int]:
 
 
 async def rates(
-    frames: list[dict[str, str]], urls: dict[str, Any], rounds: int, folder: Path
+    frames: list[dict[str, str]], urls: dict[str, DatabaseUrl], rounds: int, folder: Path
 ) -> dict[str, list[float]]:
     """Events/s of bare panoramisk and of each backend, `rounds` times in turn: this machine's
     speed drifts by a third within minutes, so each backend is compared with the bare run
@@ -336,7 +339,7 @@ async def rates(
 async def run(args: argparse.Namespace) -> None:
     frames = stream(args.events)
     print(f"stream: {len(frames):,} AMI events of generated traffic")
-    urls: dict[str, Any] = {}
+    urls: dict[str, DatabaseUrl] = {}
     tmp = tempfile.TemporaryDirectory(prefix="kompas-ingest-")
     cluster = None
     if args.backend in ("sqlite", "both"):

@@ -46,10 +46,10 @@ from kompas_cc.core.clock import Clock
 from kompas_cc.core.events import Event
 from kompas_cc.telephony import amiactions
 from kompas_cc.telephony.amievents import (
-    TRANSLATED_EVENTS,
     CoreShowChannel,
     CoreShowChannelsComplete,
     FullyBooted,
+    is_translated,
     translate_lowered,
 )
 from kompas_cc.telephony.amilink import (
@@ -246,17 +246,11 @@ def _translated_headers(message: Mapping[str, Any]) -> dict[str, object] | None:
     store = getattr(message, "_store", None)
     if type(store) is not dict:
         values = {str(name).strip().lower(): value for name, value in message.items()}
-        return values if _names_translated(values.get("event")) else None
+        return values if is_translated(values.get("event")) else None
     event = store.get("event")
-    if event is None or not _names_translated(event[1]):
+    if event is None or not is_translated(event[1]):
         return None
     return {name: pair[1] for name, pair in store.items()}
-
-
-def _names_translated(name: object) -> bool:
-    if isinstance(name, list) and name:  # a repeated header counts by its first value
-        name = name[0]
-    return isinstance(name, str) and name.strip().lower() in TRANSLATED_EVENTS
 
 
 def _first(value: object) -> str:
@@ -557,6 +551,8 @@ class AmiConnection:
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug("AMI: %s is not used", _first(message.get("Event", "?")))
             return
+        if isinstance(event, FullyBooted):
+            session.booted.set()
         listing = session.listing
         if listing is not None and listing.takes(event):
             if listing.complete:
@@ -564,12 +560,7 @@ class AmiConnection:
                 session.listed.set()
                 self._emit(AmiChannelsListed(at=event.at, channels=tuple(listing.channels)))
             return
-        if isinstance(event, FullyBooted):
-            session.booted.set()
-        try:  # as _emit, without a call more for every event
-            self._sink(event)
-        except Exception:
-            logger.exception("AMI: the sink failed on %r", event)
+        self._emit(event)
 
     def _emit(self, event: Event) -> None:
         try:

@@ -31,7 +31,6 @@ from kompas_cc.core.events import Event
 
 __all__ = [
     "SIGNAL_APPLICATIONS",
-    "TRANSLATED_EVENTS",
     "AgentCalled",
     "AgentComplete",
     "AgentConnect",
@@ -63,6 +62,7 @@ __all__ = [
     "SoftHangupRequest",
     "Unhold",
     "event_time",
+    "is_translated",
     "translate",
     "translate_lowered",
 ]
@@ -772,8 +772,11 @@ _SPECS: dict[str, _Spec] = {
 }
 
 
-#: The lower-cased names of the events `translate` reads; it returns None for all others.
-TRANSLATED_EVENTS = frozenset(_SPECS)
+def is_translated(event_name: object) -> bool:
+    """Whether `translate` reads events of this Event header value (any case; a repeated
+    header counts by its first value): the others need not be looked at further."""
+    text = _first_text(event_name)
+    return text is not None and text.strip().lower() in _SPECS
 
 
 def _event_name(message: object) -> str | None:
@@ -802,10 +805,7 @@ def translate(message: Mapping[str, str], received_at: datetime) -> AmiEvent | N
     headers = _Headers.of(message)
     if headers is None:
         return None
-    if spec.wanted is not None and not spec.wanted(headers):
-        return None
-    moment = _timestamp(headers)
-    return spec.build(headers, moment if moment is not None else _utc(received_at))
+    return _read(spec, headers, lambda: received_at)
 
 
 def translate_lowered(
@@ -818,7 +818,10 @@ def translate_lowered(
     spec = _SPECS.get(name.strip().lower()) if name is not None else None
     if spec is None:
         return None
-    headers = _Headers(values)
+    return _read(spec, _Headers(values), received_at)
+
+
+def _read(spec: _Spec, headers: _Headers, received_at: Callable[[], datetime]) -> AmiEvent | None:
     if spec.wanted is not None and not spec.wanted(headers):
         return None
     moment = _timestamp(headers)

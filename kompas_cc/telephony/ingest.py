@@ -70,10 +70,7 @@ class CallIngest:
     def accept(self, event: Event) -> None:
         """One event from the AMI connection: never raises, never blocks."""
         try:
-            # Nearly every event is an AMI event: straight to the tracker.
-            records = (
-                self._tracker.feed(event) if isinstance(event, AmiEvent) else self._track(event)
-            )
+            records = self._track(event)
         except Exception:
             logger.exception("the call tracker failed on %r; the event is skipped", event)
             return

@@ -82,9 +82,9 @@ class DeviceBook:
     def changed(self, endpoint: str) -> None:
         """Recompute `endpoint`'s device state; report it when it moved."""
         state = self._state(self._channels.get(endpoint, []))
-        if self._states.get(endpoint, "NOT_INUSE") == state:
-            return
         previous = self._states.get(endpoint, "NOT_INUSE")
+        if previous == state:
+            return
         self._states[endpoint] = state
         if state == "NOT_INUSE" and previous in ("INUSE", "RINGINUSE"):
             self._last_call[endpoint] = int(self._clock())
@@ -107,11 +107,11 @@ class DeviceBook:
             },
         )
         for queue in self._queues:
-            self._emit("QueueMemberStatus", PRIVILEGE_AGENT, self._member(queue, name, device))
+            self._emit("QueueMemberStatus", PRIVILEGE_AGENT, self._member(queue, name, endpoint))
 
-    def _member(self, queue: str, name: str, device: str) -> dict[str, str]:
-        endpoint = device.partition("/")[2]
-        state = self._states.get(endpoint, "NOT_INUSE")
+    def _member(self, queue: str, name: str, endpoint: str) -> dict[str, str]:
+        device = f"PJSIP/{endpoint}"
+        state = self._states[endpoint]
         return {
             "Queue": queue,
             "MemberName": name,
